@@ -1,0 +1,91 @@
+"""Casework: case management for a migration agency's country mission in Nepal."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import config_for
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(env: str | None = None, **overrides) -> Flask:
+    config = config_for(env)
+    if hasattr(config, "check"):
+        config.check()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        instance_path=str(PROJECT_DIR / "instance"),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("casework").setLevel(logging.INFO)
+    if env == "production" or app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    from casework.errors import register_error_handlers
+
+    register_error_handlers(app)
+    from casework.cli import register_cli
+
+    register_cli(app)
+    from casework.templating import register_template_helpers
+
+    register_template_helpers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from casework import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
+    from casework.auth.login import init_login
+    from casework.extensions import babel, bootstrap, csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    init_login(app)
+
+
+def _select_locale() -> str:
+    """`?lang=` switches the language for the session (see main.remember_language)."""
+    from flask import current_app
+
+    wanted = request.args.get("lang") or session.get("lang")
+    return wanted if wanted in current_app.config["LANGUAGES"] else "en"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from casework.blueprints.admin.views import bp as admin_bp
+    from casework.blueprints.api import init_api
+    from casework.blueprints.auth.views import bp as auth_bp
+    from casework.blueprints.beneficiaries.views import bp as beneficiaries_bp
+    from casework.blueprints.main.views import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, beneficiaries_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    init_api(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Foreign keys on and write-ahead logging for SQLite (readers never block writers)."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

@@ -1,0 +1,44 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, Optional
+
+from casework.domain import codes
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(_l("Username"))
+    full_name = StringField(_l("Full name"))
+    role = SelectField(_l("Role"), choices=codes.choices(codes.ROLES), validate_choice=False)
+    office_code = SelectField(_l("Office"), choices=[], validate_choice=False)
+    password = PasswordField(_l("Password (at least 12 characters)"))
+    confirm = PasswordField(
+        _l("Repeat the password"), validators=[EqualTo("password", _l("The passwords differ."))]
+    )
+
+
+class UserEditForm(FlaskForm):
+    full_name = StringField(_l("Full name"))
+    role = SelectField(_l("Role"), choices=codes.choices(codes.ROLES), validate_choice=False)
+    office_code = SelectField(_l("Office"), choices=[], validate_choice=False)
+    active = BooleanField(_l("Active (may sign in)"))
+    version = HiddenField()
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("New password (at least 12 characters)"))
+    confirm = PasswordField(
+        _l("Repeat the password"), validators=[EqualTo("password", _l("The passwords differ."))]
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    username = StringField(_l("User"))
+    object_type = StringField(_l("Record type"))
+    object_id = StringField(_l("Record id"))
+    action = StringField(_l("Action"))
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

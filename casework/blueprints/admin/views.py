@@ -1,0 +1,138 @@
+"""Administration: user accounts and the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from casework.auth.permissions import Permission, require
+from casework.blueprints.admin.forms import (
+    AuditFilterForm,
+    PasswordResetForm,
+    UserCreateForm,
+    UserEditForm,
+)
+from casework.blueprints.forms_common import apply_errors
+from casework.errors import StaleVersion, ValidationError
+from casework.extensions import db
+from casework.services import accounts, audit_log, reference
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def admins_only() -> None:
+    require(current_user, Permission.USER_MANAGE)
+
+
+def _office_choices() -> list[tuple[str, str]]:
+    return [(o.code, f"{o.code} — {o.name}") for o in reference.offices()]
+
+
+@bp.get("/users")
+def users():
+    return render_template("admin/users.html", users=accounts.list_users(current_user))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = UserCreateForm()
+    form.office_code.choices = _office_choices()
+    if form.validate_on_submit():
+        data = accounts.UserInput(
+            form.username.data or "",
+            form.role.data,
+            form.office_code.data,
+            form.full_name.data or "",
+            form.password.data or "",
+        )
+        try:
+            user = accounts.create_user(current_user, data)
+            db.session.commit()
+            flash(_("Created the account %(name)s.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+    failed = request.method == "POST"
+    return render_template("admin/user_form.html", form=form, user=None), 422 if failed else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = accounts.get_user(current_user, user_id)
+    form = UserEditForm(obj=user) if request.method == "GET" else UserEditForm()
+    form.office_code.choices = _office_choices()
+    if request.method == "GET":
+        form.version.data = user.version
+    status = 200
+    if form.validate_on_submit():
+        changes = {
+            "full_name": form.full_name.data or "",
+            "role": form.role.data,
+            "office_code": form.office_code.data,
+            "active": form.active.data,
+        }
+        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        try:
+            accounts.update_user(current_user, user, changes, version)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.users"))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            status = 422
+        except StaleVersion as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = 409
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "admin/user_form.html", form=form, user=user, password_form=PasswordResetForm()
+    ), status
+
+
+@bp.post("/users/<int:user_id>/password")
+def reset_password(user_id: int):
+    user = accounts.get_user(current_user, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(current_user, user, form.password.data or "")
+            db.session.commit()
+            flash(_("The password of %(name)s was reset.", name=user.username), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+    edit_form = UserEditForm(obj=user)
+    edit_form.office_code.choices = _office_choices()
+    edit_form.version.data = user.version
+    return render_template(
+        "admin/user_form.html", form=edit_form, user=user, password_form=form
+    ), 422
+
+
+@bp.get("/audit")
+def audit_events():
+    require(current_user, Permission.AUDIT_VIEW)
+    form = AuditFilterForm(request.args)
+    form.validate()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    filters = audit_log.AuditFilters(
+        username=form.username.data or "",
+        object_type=form.object_type.data or "",
+        object_id=form.object_id.data or "",
+        action=form.action.data or "",
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_to=form.date_to.data if not form.date_to.errors else None,
+        page=page,
+    )
+    events, total = audit_log.browse(current_user, filters)
+    pages = max((total + filters.per_page - 1) // filters.per_page, 1)
+    return render_template(
+        "admin/audit.html", form=form, events=events, total=total, page=page, pages=pages
+    )

@@ -1,0 +1,197 @@
+"""Marshmallow schemas: what the API accepts and returns (DESIGN.md, Contracts)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from casework.domain import codes
+
+
+class ErrorSchema(ma.Schema):
+    error = fields.Dict(metadata={"description": "{code, message, fields: {name: [messages]}}"})
+
+
+class PageQuerySchema(ma.Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class ListSchema(ma.Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class ProvinceSchema(ma.Schema):
+    id = fields.Integer()
+    name_en = fields.String()
+    name_ne = fields.String()
+
+
+class DistrictSchema(ma.Schema):
+    id = fields.Integer()
+    province_id = fields.Integer()
+    name_en = fields.String()
+    name_ne = fields.String()
+
+
+class LocalLevelSchema(ma.Schema):
+    id = fields.Integer()
+    district_id = fields.Integer()
+    category = fields.String()
+    name_en = fields.String()
+    name_ne = fields.String()
+    wards = fields.Integer()
+
+
+class DistrictListSchema(ListSchema):
+    items = fields.List(fields.Nested(DistrictSchema))
+
+
+class LocalLevelListSchema(ListSchema):
+    items = fields.List(fields.Nested(LocalLevelSchema))
+
+
+class ConsentSchema(ma.Schema):
+    given = fields.Boolean(required=True)
+    date = fields.Date(allow_none=True, load_default=None)
+    purposes = fields.List(
+        fields.String(validate=validate.OneOf(list(codes.CONSENT_PURPOSES))), load_default=list
+    )
+
+
+class DocumentSchema(ma.Schema):
+    doc_type = fields.String(required=True, validate=validate.OneOf(list(codes.DOCUMENT_TYPES)))
+    number = fields.String(required=True)
+    issuing_country = fields.String(allow_none=True, load_default=None)
+
+
+_Int = fields.Integer
+
+
+class BeneficiaryWriteSchema(ma.Schema):
+    """Fields of a beneficiary that a client may send; rules are checked by the service."""
+
+    given_name = fields.String()
+    family_name = fields.String()
+    name_ne = fields.String()
+    sex = fields.String(validate=validate.OneOf(list(codes.SEX)))
+    date_of_birth = fields.Date(allow_none=True)
+    dob_estimated = fields.Boolean()
+    nationality = fields.String()
+    phone = fields.String()
+    district_id = _Int(strict=True, allow_none=True)
+    local_level_id = _Int(strict=True, allow_none=True)
+    ward = _Int(strict=True, allow_none=True)
+    address_line = fields.String()
+    relationship_to_head = fields.String(
+        validate=validate.OneOf(list(codes.HOUSEHOLD_RELATIONSHIPS))
+    )
+    vulnerabilities = fields.List(fields.String(validate=validate.OneOf(list(codes.VULNERABILITIES))))
+    consent = fields.Nested(ConsentSchema)
+    documents = fields.List(fields.Nested(DocumentSchema))
+
+    @ma.post_load
+    def flatten_consent(self, data: dict, **kwargs) -> dict:
+        consent = data.pop("consent", None)
+        if consent is not None:
+            data["consent_given"] = consent["given"]
+            data["consent_date"] = consent.get("date")
+            data["consent_purposes"] = consent.get("purposes") or []
+        return data
+
+
+class BeneficiaryCreateSchema(BeneficiaryWriteSchema):
+    given_name = fields.String(required=True)
+    sex = fields.String(required=True, validate=validate.OneOf(list(codes.SEX)))
+    household_id = _Int(strict=True, allow_none=True, load_default=None)
+    office = fields.String(
+        load_default=None, metadata={"description": "Admins only; others register in their office."}
+    )
+
+
+class BeneficiaryPatchSchema(BeneficiaryWriteSchema):
+    version = _Int(strict=True, required=True)
+
+
+class BeneficiaryQuerySchema(PageQuerySchema):
+    q = fields.String(load_default="")
+    district_id = fields.Integer(load_default=None)
+    sex = fields.String(load_default=None, validate=validate.OneOf(list(codes.SEX)))
+    office = fields.String(load_default=None)
+
+
+class DocumentOutSchema(ma.Schema):
+    doc_type = fields.String()
+    number = fields.String()
+    issuing_country = fields.String(allow_none=True)
+
+
+class BeneficiarySchema(ma.Schema):
+    id = fields.Integer()
+    registration_number = fields.String()
+    given_name = fields.String()
+    family_name = fields.String()
+    name_ne = fields.String()
+    sex = fields.String()
+    date_of_birth = fields.Date(allow_none=True)
+    dob_estimated = fields.Boolean()
+    nationality = fields.String()
+    phone = fields.String()
+    district_id = fields.Integer(allow_none=True)
+    local_level_id = fields.Integer(allow_none=True)
+    ward = fields.Integer(allow_none=True)
+    address_line = fields.String()
+    office = fields.String(attribute="office_code")
+    household_id = fields.Integer(allow_none=True)
+    relationship_to_head = fields.String()
+    vulnerabilities = fields.List(fields.String())
+    consent = fields.Method("dump_consent")
+    documents = fields.List(fields.Nested(DocumentOutSchema))
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    def dump_consent(self, obj) -> dict:
+        return {
+            "given": obj.consent_given,
+            "date": obj.consent_date.isoformat() if obj.consent_date else None,
+            "purposes": list(obj.consent_purposes or []),
+        }
+
+
+class BeneficiarySummarySchema(BeneficiarySchema):
+    """A beneficiary in a list: everything but the identity documents."""
+
+    class Meta:
+        exclude = ("documents",)
+
+
+class BeneficiaryListSchema(ListSchema):
+    items = fields.List(fields.Nested(BeneficiarySummarySchema))
+
+
+class MatchQuerySchema(ma.Schema):
+    given_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    family_name = fields.String(load_default="", validate=validate.Length(max=100))
+    date_of_birth = fields.Date(load_default=None)
+    sex = fields.String(load_default="unknown", validate=validate.OneOf(list(codes.SEX)))
+    document_number = fields.String(load_default="", validate=validate.Length(max=40))
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
+
+
+class MatchSchema(ma.Schema):
+    id = fields.Integer(attribute="beneficiary.id")
+    score = fields.Float()
+    registration_number = fields.String(attribute="beneficiary.registration_number")
+    given_name = fields.String(attribute="beneficiary.given_name")
+    family_name = fields.String(attribute="beneficiary.family_name")
+    sex = fields.String(attribute="beneficiary.sex")
+    date_of_birth = fields.Date(attribute="beneficiary.date_of_birth", allow_none=True)
+    district_id = fields.Integer(attribute="beneficiary.district_id", allow_none=True)
+    office = fields.String(attribute="beneficiary.office_code")
+
+
+class MatchListSchema(ma.Schema):
+    items = fields.List(fields.Nested(MatchSchema))

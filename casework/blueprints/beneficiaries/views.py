@@ -1,0 +1,130 @@
+"""Pages to find, register, view and edit beneficiaries."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from casework.auth.permissions import Permission, require, visible_offices
+from casework.blueprints.beneficiaries.forms import EditForm, RegisterForm, SearchForm
+from casework.blueprints.forms_common import apply_errors
+from casework.errors import StaleVersion, ValidationError
+from casework.extensions import db
+from casework.services import beneficiaries as service
+from casework.services import reference
+
+bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
+
+
+def _page_args() -> tuple[int, int]:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = current_app.config["PER_PAGE"]
+    return page, per_page
+
+
+@bp.get("/")
+def index():
+    require(current_user, Permission.BENEFICIARY_VIEW)
+    form = SearchForm(request.args)
+    form.district_id.choices = [("", "—")] + [(d.id, d.name_en) for d in reference.districts()]
+    offices = visible_offices(current_user) or [o.code for o in reference.offices()]
+    form.office.choices = [("", "—")] + [(code, code) for code in offices]
+    page, per_page = _page_args()
+    filters = service.SearchFilters(
+        q=form.q.data or "",
+        district_id=form.district_id.data,
+        sex=form.sex.data or None,
+        office=form.office.data or None,
+        page=page,
+        per_page=per_page,
+    )
+    items, total = service.search(current_user, filters)
+    pages = max((total + per_page - 1) // per_page, 1)
+    return render_template(
+        "beneficiaries/index.html", form=form, items=items, total=total, page=page, pages=pages
+    )
+
+
+def _prepare(form, district_id: int | None) -> None:
+    levels = reference.local_levels(district_id) if district_id else []
+    form.set_choices(reference.districts(), levels, reference.countries())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    require(current_user, Permission.BENEFICIARY_CREATE)
+    form = RegisterForm()
+    _prepare(form, form.district_id.data)
+    matches = []
+    if form.validate_on_submit():
+        data = form.data_for_service()
+        try:
+            household_id = None
+            if (form.household_of.data or "").strip():
+                household_id = service.household_of(current_user, form.household_of.data)
+                data["relationship_to_head"] = form.relationship_to_head.data
+            if not form.confirm_not_duplicate.data:
+                matches = service.find_matches(
+                    current_user,
+                    service.person_of(data),
+                    document_numbers=[d["number"] for d in data["documents"]],
+                    threshold=current_app.config["DUPLICATE_SCORE_THRESHOLD"],
+                )
+            if not matches:
+                beneficiary = service.register(current_user, data, household_id=household_id)
+                db.session.commit()
+                flash(
+                    _("Registered %(name)s as %(number)s.", name=beneficiary.full_name,
+                      number=beneficiary.registration_number),
+                    "success",
+                )
+                return redirect(url_for("beneficiaries.show", beneficiary_id=beneficiary.id))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+    failed = request.method == "POST" and bool(form.errors or form.form_errors)
+    page = render_template("beneficiaries/form.html", form=form, matches=matches, mode="new")
+    return page, 422 if failed else 200
+
+
+@bp.get("/<int:beneficiary_id>")
+def show(beneficiary_id: int):
+    beneficiary = service.get(current_user, beneficiary_id, audit_view=True)
+    members = service.household_members(current_user, beneficiary)
+    db.session.commit()  # the view is audited
+    return render_template("beneficiaries/show.html", b=beneficiary, members=members)
+
+
+@bp.route("/<int:beneficiary_id>/edit", methods=["GET", "POST"])
+def edit(beneficiary_id: int):
+    beneficiary = service.get(current_user, beneficiary_id)
+    require(current_user, Permission.BENEFICIARY_EDIT, beneficiary)
+    form = EditForm(obj=beneficiary) if request.method == "GET" else EditForm()
+    if request.method == "GET":
+        form.version.data = beneficiary.version
+        if len(form.documents.entries) <= len(beneficiary.documents):
+            form.documents.append_entry()  # room for one more document
+    _prepare(form, form.district_id.data)
+    stale = False
+    if form.validate_on_submit():
+        data = form.data_for_service()
+        data["relationship_to_head"] = form.relationship_to_head.data
+        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        try:
+            service.update(current_user, beneficiary, data, version)
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("beneficiaries.show", beneficiary_id=beneficiary.id))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        except StaleVersion as error:
+            db.session.rollback()
+            stale = True
+            form.form_errors.append(error.message)
+    status = 409 if stale else (422 if request.method == "POST" else 200)
+    return render_template(
+        "beneficiaries/form.html", form=form, matches=[], mode="edit", b=beneficiary
+    ), status
+

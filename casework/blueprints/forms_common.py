@@ -1,0 +1,55 @@
+"""Form pieces shared by blueprints: multi-checkboxes, optional selects, error mapping."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, widgets
+
+from casework.errors import ValidationError
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def optional_int(value) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class OptionalIntSelectField(SelectField):
+    """A select whose empty option means None and whose values are ints."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", optional_int)
+        super().__init__(*args, **kwargs)
+
+
+def apply_errors(form: FlaskForm, error: ValidationError) -> None:
+    """Put a service's field errors on the form; unknown fields go to form.form_errors."""
+    for name, messages in error.fields.items():
+        field = _find_field(form, name)
+        if field is None:
+            form.form_errors.extend(f"{name}: {m}" for m in messages)
+        else:
+            field.errors = list(field.errors or []) + list(messages)
+
+
+def _find_field(form, dotted: str):
+    target = form
+    for part in dotted.split("."):
+        if part.isdigit():
+            entries = getattr(target, "entries", [])
+            index = int(part)
+            target = entries[index] if index < len(entries) else None
+            target = getattr(target, "form", target)
+        else:
+            target = getattr(target, part, None) if target is not None else None
+        if target is None:
+            return None
+    return target if hasattr(target, "errors") else None

@@ -1,0 +1,51 @@
+"""Home page, health check, language switch and reference look-ups for forms."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request, session
+from flask_login import current_user
+from sqlalchemy import text
+
+from casework.auth.permissions import Permission, require
+from casework.extensions import db
+from casework.services import reference
+
+bp = Blueprint("main", __name__)
+
+
+@bp.before_app_request
+def remember_language() -> None:
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+
+
+@bp.get("/")
+def index():
+    return render_template("main/index.html", user=current_user)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy"
+        db.session.rollback()
+        return jsonify({"status": "unavailable"}), 503
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/reference/local-levels")
+def local_levels():
+    """Local levels of one district, for the address fields of the forms."""
+    require(current_user, Permission.REFERENCE_VIEW)
+    district_id = request.args.get("district_id", type=int)
+    levels = reference.local_levels(district_id) if district_id else []
+    return jsonify(
+        {
+            "items": [
+                {"id": level.id, "name_en": level.name_en, "name_ne": level.name_ne, "wards": level.wards}
+                for level in levels
+            ]
+        }
+    )

@@ -1,0 +1,112 @@
+"""Flask commands: `flask casework …`, `flask users …`, `flask audit …` (DESIGN.md contracts)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from casework import audit, demo
+from casework.errors import ValidationError
+from casework.extensions import db
+from casework.models import User
+from casework.services import accounts
+from casework.services.reference import load_reference_data
+
+casework_cli = AppGroup("casework", help="Set up and fill Casework.")
+users_cli = AppGroup("users", help="Manage staff accounts.")
+audit_cli = AppGroup("audit", help="Check the audit log.")
+
+
+@casework_cli.command("init")
+def init_command() -> None:
+    """Migrate to the latest schema and load reference data; safe to run again."""
+    upgrade()
+    counts = load_reference_data()
+    db.session.commit()
+    written = ", ".join(f"{name} {n}" for name, n in counts.items() if n) or "nothing new"
+    click.echo(f"Database ready; reference data written: {written}.")
+
+
+@casework_cli.command("demo")
+@click.option("--beneficiaries", "count", default=0, type=click.IntRange(0, 5_000_000))
+@click.option("--if-empty", is_flag=True, help="Add beneficiaries only to an empty database.")
+@click.option("--seed", type=int, default=None, help="Make the data reproducible.")
+def demo_command(count: int, if_empty: bool, seed: int | None) -> None:
+    """Create the demo users (if missing) and add N synthetic beneficiaries."""
+    demo_users = demo.ensure_demo_users()
+    db.session.commit()
+    click.echo("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    for user in demo_users:
+        state = "created" if user.created else "exists"
+        click.echo(f"  {user.username:<16} {user.role:<11} {user.office}  ({state})")
+    if if_empty and demo.beneficiary_count():
+        click.echo("Beneficiaries already present; none added.")
+        return
+    if count:
+        with click.progressbar(length=count, label="Beneficiaries") as bar:
+            added = demo.generate(count, seed=seed, progress=bar.update)
+        db.session.commit()
+        click.echo(f"Added {added} beneficiaries.")
+
+
+def _fail(error: ValidationError) -> None:
+    for field, messages in error.fields.items():
+        for message in messages:
+            click.echo(f"{field}: {message}", err=True)
+    sys.exit(1)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "supervisor", "caseworker", "partner"]))
+@click.option("--office", required=True)
+@click.option("--full-name", default="")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+def create_user_command(username: str, role: str, office: str, full_name: str, password_stdin: bool) -> None:
+    """Create a user; the password is read from standard input (first line)."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = accounts.create_user(
+            None, accounts.UserInput(username, role, office.upper(), full_name, password)
+        )
+    except ValidationError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role}, {user.office_code}).")
+
+
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--name", default="command line", help="A label to recognise the token by.")
+def token_command(username: str, name: str) -> None:
+    """Print a new API token for the user (the last line of output)."""
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None or not user.active:
+        click.echo(f"No active user {username!r}.", err=True)
+        sys.exit(1)
+    token = accounts.create_token(None, user, name)
+    db.session.commit()
+    click.echo(f"Token for {user.username} (shown once, expires in {accounts.token_lifetime_days()} days):")
+    click.echo(token)
+
+
+@audit_cli.command("verify")
+def verify_command() -> None:
+    """Exit 0 and print `ok: N events` if the chain is intact, else 1 naming the bad event."""
+    result = audit.verify()
+    if result.ok:
+        click.echo(f"ok: {result.count} events")
+        return
+    click.echo(f"bad: event {result.bad_event_id}: {result.reason} "
+               f"({result.count} events before it are intact)")
+    sys.exit(1)
+
+
+def register_cli(app: Flask) -> None:
+    for group in (casework_cli, users_cli, audit_cli):
+        app.cli.add_command(group)

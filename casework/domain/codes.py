@@ -1,0 +1,72 @@
+"""Codes used in the API and stored in the database, with their display labels.
+
+Labels are lazily translated so that pages show them in the user's language (issue 9)
+while the API and the database keep the stable codes.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+SEX = {
+    "female": _l("Female"),
+    "male": _l("Male"),
+    "other": _l("Other"),
+    "unknown": _l("Unknown"),
+}
+
+CONSENT_PURPOSES = {
+    "registration": _l("Registration"),
+    "assistance": _l("Assistance"),
+    "referral": _l("Referral to third parties"),
+    "data_sharing": _l("Data sharing with government (aggregate)"),
+}
+
+VULNERABILITIES = {
+    "disability": _l("Disability"),
+    "chronic_illness": _l("Chronic illness"),
+    "serious_medical": _l("Serious medical condition"),
+    "single_parent": _l("Single parent"),
+    "unaccompanied_minor": _l("Unaccompanied or separated child"),
+    "older_person": _l("Older person at risk"),
+    "pregnant_lactating": _l("Pregnant or lactating"),
+    "gbv_survivor": _l("Survivor of gender-based violence"),
+    "trafficking_survivor": _l("Survivor of trafficking"),
+    "torture_survivor": _l("Survivor of torture"),
+    "psychosocial": _l("Psychosocial distress"),
+}
+
+DOCUMENT_TYPES = {
+    "citizenship": _l("Citizenship certificate"),
+    "passport": _l("Passport"),
+    "national_id": _l("National identity card"),
+    "refugee_id": _l("Refugee identity card"),
+    "labour_permit": _l("Labour permit"),
+    "birth_certificate": _l("Birth certificate"),
+    "other": _l("Other"),
+}
+
+HOUSEHOLD_RELATIONSHIPS = {
+    "head": _l("Head of household"),
+    "spouse": _l("Spouse"),
+    "child": _l("Son or daughter"),
+    "parent": _l("Parent"),
+    "sibling": _l("Brother or sister"),
+    "grandchild": _l("Grandchild"),
+    "other_relative": _l("Other relative"),
+    "other": _l("Other"),
+}
+
+ROLES = {
+    "admin": _l("Administrator"),
+    "supervisor": _l("Supervisor"),
+    "caseworker": _l("Caseworker"),
+    "partner": _l("Government partner"),
+}
+
+OFFICES = {"KTM": "Kathmandu", "DMK": "Damak"}
+OFFICE_DISTRICTS = {"KTM": 27, "DMK": 4}  # Kathmandu, Jhapa
+
+
+def choices(codes: dict) -> list[tuple[str, str]]:
+    return [(code, str(label)) for code, label in codes.items()]

@@ -1,0 +1,128 @@
+"""Domain exceptions and the one place that maps them to HTTP responses.
+
+Services raise these; the API turns them into
+`{"error": {"code", "message", "fields"}}` and HTML views into a form error or an
+error page. Anything under /api/ answers JSON, everything else HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from casework.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class CaseworkError(Exception):
+    status = 400
+    code = "bad_request"
+    default_message = _l("The request could not be processed.")
+
+    def __init__(self, message: str | None = None, fields: dict[str, list[str]] | None = None):
+        self.message = str(message or self.default_message)
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+
+class ValidationError(CaseworkError):
+    """Input that breaks a rule. `fields` maps each field name to its messages."""
+
+    status = 422
+    code = "invalid"
+    default_message = _l("Some fields are not valid.")
+
+
+class NotFound(CaseworkError):
+    """The record does not exist or is outside the caller's scope (never said which)."""
+
+    status = 404
+    code = "not_found"
+    default_message = _l("Not found.")
+
+
+class PermissionDenied(CaseworkError):
+    status = 403
+    code = "forbidden"
+    default_message = _l("You are not allowed to do this.")
+
+
+class StaleVersion(CaseworkError):
+    status = 409
+    code = "stale_version"
+    default_message = _l(
+        "This record was changed by someone else since you opened it. "
+        "Reload it to see their changes, then make yours again."
+    )
+
+
+class Conflict(CaseworkError):
+    status = 409
+    code = "conflict"
+    default_message = _l("This conflicts with the current state of the record.")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    if wants_json():
+        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _fields_from_webargs(data: dict) -> dict[str, list[str]]:
+    """Flatten webargs' {"json": {...}, "query": {...}} into one field map."""
+    messages = data.get("messages") or data.get("errors") or {}
+    fields: dict[str, list[str]] = {}
+    for location, errors in messages.items():
+        if not isinstance(errors, dict):
+            fields[location] = [str(errors)]
+            continue
+        for name, errs in errors.items():
+            fields[str(name)] = _flatten(errs)
+    return fields
+
+
+def _flatten(errs) -> list[str]:
+    if isinstance(errs, dict):
+        return [f"{k}: {m}" for k, v in errs.items() for m in _flatten(v)]
+    if isinstance(errs, list):
+        return [m for e in errs for m in _flatten(e)]
+    return [str(errs)]
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CaseworkError)
+    def handle_domain_error(error: CaseworkError):
+        db.session.rollback()
+        return error_response(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        db.session.rollback()
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        fields = _fields_from_webargs(data) if data else {}
+        code = {400: "malformed", 422: "invalid"}.get(status, error.name.lower().replace(" ", "_"))
+        message = error.description or error.name
+        if status == 422:
+            message = str(ValidationError.default_message)
+        elif status == 400 and fields:
+            message = "; ".join(m for msgs in fields.values() for m in msgs)
+        response = error_response(status, code, message, fields)
+        if isinstance(response, tuple) and status == 405:
+            return response[0], status, {"Allow": ", ".join(error.valid_methods or [])}
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return error_response(500, "server_error", "Something went wrong; it has been logged.")

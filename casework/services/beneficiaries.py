@@ -1,0 +1,397 @@
+"""Registering, finding, viewing and editing beneficiaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from casework import audit
+from casework.auth.permissions import Permission, in_scope, require, scope_beneficiaries
+from casework.domain import beneficiary_rules, matching
+from casework.errors import NotFound, StaleVersion, ValidationError
+from casework.extensions import db
+from casework.models import (
+    Beneficiary,
+    Country,
+    District,
+    Household,
+    IdentityDocument,
+    LocalLevel,
+    RegistrationCounter,
+    User,
+    utcnow,
+)
+
+# The fields a caseworker sets; the rest (number, office, keys, stamps) are the system's.
+EDITABLE_FIELDS = (
+    "given_name",
+    "family_name",
+    "name_ne",
+    "sex",
+    "date_of_birth",
+    "dob_estimated",
+    "nationality",
+    "phone",
+    "district_id",
+    "local_level_id",
+    "ward",
+    "address_line",
+    "relationship_to_head",
+    "vulnerabilities",
+    "consent_given",
+    "consent_date",
+    "consent_purposes",
+)
+DEFAULTS = {
+    "name_ne": "",
+    "family_name": "",
+    "dob_estimated": False,
+    "nationality": "NP",
+    "phone": "",
+    "address_line": "",
+    "relationship_to_head": "head",
+    "vulnerabilities": [],
+    "consent_given": False,
+    "consent_purposes": [],
+}
+MATCH_CANDIDATE_LIMIT = 300
+
+
+@dataclass
+class Match:
+    beneficiary: Beneficiary
+    score: float
+
+
+def snapshot(beneficiary: Beneficiary) -> dict:
+    """The editable fields and documents of a record, as plain values."""
+    data = {field: getattr(beneficiary, field) for field in EDITABLE_FIELDS}
+    data["documents"] = [
+        {"doc_type": d.doc_type, "number": d.number, "issuing_country": d.issuing_country}
+        for d in beneficiary.documents
+    ]
+    return data
+
+
+def _clean(data: dict) -> dict:
+    cleaned = dict(data)
+    for key in ("given_name", "family_name", "name_ne", "address_line"):
+        if isinstance(cleaned.get(key), str):
+            cleaned[key] = " ".join(cleaned[key].split())
+    if isinstance(cleaned.get("nationality"), str):
+        cleaned["nationality"] = cleaned["nationality"].strip().upper()
+    for doc in cleaned.get("documents") or []:
+        doc["number"] = (doc.get("number") or "").strip()
+        doc["issuing_country"] = (doc.get("issuing_country") or "").strip().upper() or None
+    return cleaned
+
+
+def _validate(record: dict) -> None:
+    errors = beneficiary_rules.validate(record, date.today())
+    _check_references(record, errors)
+    if errors:
+        raise ValidationError(fields=errors)
+    record["phone"] = beneficiary_rules.normalise_phone(record.get("phone") or "")
+
+
+def _check_references(record: dict, errors: dict[str, list[str]]) -> None:
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if "nationality" not in errors and not db.session.get(Country, record["nationality"]):
+        add("nationality", _("Unknown country code."))
+    district_id = record.get("district_id")
+    if district_id is not None and not db.session.get(District, district_id):
+        add("district_id", _("Unknown district."))
+    local_level_id = record.get("local_level_id")
+    if local_level_id is not None and "district_id" not in errors:
+        level = db.session.get(LocalLevel, local_level_id)
+        if level is None or level.district_id != district_id:
+            add("local_level_id", _("This local level is not in the chosen district."))
+        elif isinstance(record.get("ward"), int) and record["ward"] > level.wards:
+            add("ward", _("%(name)s has %(n)d wards.", name=level.name_en, n=level.wards))
+    for index, doc in enumerate(record.get("documents") or []):
+        country = doc.get("issuing_country")
+        if country and f"documents.{index}.issuing_country" not in errors:
+            if not db.session.get(Country, country):
+                add(f"documents.{index}.issuing_country", _("Unknown country code."))
+
+
+def _next_registration_number(office_code: str) -> str:
+    year = date.today().year
+    stmt = (
+        select(RegistrationCounter)
+        .where(RegistrationCounter.office_code == office_code, RegistrationCounter.year == year)
+        .with_for_update()
+    )
+    counter = db.session.scalar(stmt)
+    if counter is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(RegistrationCounter(office_code=office_code, year=year))
+        except IntegrityError:
+            pass  # another request created it first; lock theirs below
+        counter = db.session.scalar(stmt)
+    counter.last_number += 1
+    return f"{office_code}-{year}-{counter.last_number:06d}"
+
+
+def _apply(beneficiary: Beneficiary, record: dict) -> None:
+    for field in EDITABLE_FIELDS:
+        setattr(beneficiary, field, record.get(field))
+    beneficiary.given_key = matching.name_key(beneficiary.given_name)
+    beneficiary.family_key = matching.name_key(beneficiary.family_name)
+    beneficiary.search_text = matching.search_text(
+        beneficiary.given_name, beneficiary.family_name, beneficiary.name_ne
+    )[:400]
+    if "documents" in record:
+        beneficiary.documents = [
+            IdentityDocument(
+                doc_type=d["doc_type"],
+                number=d["number"],
+                number_key=matching.document_key(d["number"]),
+                issuing_country=d.get("issuing_country"),
+            )
+            for d in record["documents"]
+        ]
+
+
+def _household_for(actor: User, household_id: int | None, office_code: str) -> Household:
+    if household_id is None:
+        household = Household(office_code=office_code)
+        db.session.add(household)
+        return household
+    household = db.session.get(Household, household_id)
+    if household is None or not in_scope(actor, household):
+        raise ValidationError(fields={"household_id": [_("No such household.")]})
+    return household
+
+
+def register(
+    actor: User, data: dict, *, household_id: int | None = None, office_code: str | None = None
+) -> Beneficiary:
+    """Register a new beneficiary in the actor's office (admins may name the office)."""
+    require(actor, Permission.BENEFICIARY_CREATE)
+    record = _clean({**DEFAULTS, "documents": [], **data})
+    if household_id is None:
+        record["relationship_to_head"] = "head"
+    _validate(record)
+    office = office_code if (office_code and actor.role == "admin") else actor.office_code
+    household = _household_for(actor, household_id, office)
+    beneficiary = Beneficiary(
+        registration_number=_next_registration_number(office),
+        office_code=office,
+        created_by_id=actor.id,
+        household=household,
+    )
+    _apply(beneficiary, record)
+    db.session.add(beneficiary)
+    db.session.flush()
+    audit.record(
+        "beneficiary.create",
+        object_type="beneficiary",
+        object_id=beneficiary.id,
+        changes=audit.diff({}, {**snapshot(beneficiary), "household_id": household.id}),
+        actor=actor,
+    )
+    return beneficiary
+
+
+def get(actor: User, beneficiary_id: int, *, audit_view: bool = False) -> Beneficiary:
+    """A beneficiary the actor may see (else NotFound); a profile view is audited."""
+    require(actor, Permission.BENEFICIARY_VIEW)
+    beneficiary = db.session.get(
+        Beneficiary, beneficiary_id, options=[selectinload(Beneficiary.documents)]
+    )
+    if beneficiary is None:
+        raise NotFound()
+    require(actor, Permission.BENEFICIARY_VIEW, beneficiary)
+    if audit_view:
+        audit.record(
+            "beneficiary.view", object_type="beneficiary", object_id=beneficiary.id, actor=actor
+        )
+    return beneficiary
+
+
+def update(actor: User, beneficiary: Beneficiary, changes: dict, version: int) -> Beneficiary:
+    """Apply an edit made on `version`; refuse it if the record has moved on since."""
+    require(actor, Permission.BENEFICIARY_EDIT, beneficiary)
+    if version != beneficiary.version:
+        raise StaleVersion()
+    before = snapshot(beneficiary)
+    record = _clean({**before, **{k: v for k, v in changes.items() if k in before}})
+    _validate(record)
+    if "documents" not in changes:
+        record.pop("documents")
+    _apply(beneficiary, record)
+    after = snapshot(beneficiary)
+    if after == before:
+        return beneficiary
+    beneficiary.updated_at = utcnow()
+    db.session.flush()
+    audit.record(
+        "beneficiary.update",
+        object_type="beneficiary",
+        object_id=beneficiary.id,
+        changes=audit.diff(before, after),
+        actor=actor,
+    )
+    return beneficiary
+
+
+@dataclass
+class SearchFilters:
+    q: str = ""
+    district_id: int | None = None
+    sex: str | None = None
+    office: str | None = None
+    page: int = 1
+    per_page: int = 25
+
+
+def search(actor: User, filters: SearchFilters) -> tuple[list[Beneficiary], int]:
+    """Name (any order, spelling-tolerant), registration number or phone; with filters."""
+    stmt = scope_beneficiaries(actor, select(Beneficiary))
+    q = (filters.q or "").strip()
+    if q:
+        stmt = stmt.where(_text_condition(q))
+    if filters.district_id:
+        stmt = stmt.where(Beneficiary.district_id == filters.district_id)
+    if filters.sex:
+        stmt = stmt.where(Beneficiary.sex == filters.sex)
+    if filters.office:
+        stmt = stmt.where(Beneficiary.office_code == filters.office)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page_stmt = (
+        stmt.order_by(Beneficiary.id.desc())
+        .limit(filters.per_page)
+        .offset((filters.page - 1) * filters.per_page)
+        .options(selectinload(Beneficiary.district))
+    )
+    return list(db.session.scalars(page_stmt)), total or 0
+
+
+def _text_condition(q: str):
+    upper = q.upper()
+    by_number = Beneficiary.registration_number == upper
+    phone = beneficiary_rules.normalise_phone(q)
+    terms = matching.search_terms(q)
+    conditions = [by_number]
+    if phone:
+        conditions.append(Beneficiary.phone == phone)
+    if terms:
+        # Every word of the query, in any order, somewhere in the folded names.
+        conditions.append(
+            and_(*(Beneficiary.search_text.contains(term, autoescape=True) for term in terms))
+        )
+    return or_(*conditions)
+
+
+def find_matches(
+    actor: User,
+    person: matching.Person,
+    *,
+    document_numbers: list[str] | None = None,
+    exclude_id: int | None = None,
+    limit: int = 10,
+    threshold: float = 0.0,
+) -> list[Match]:
+    """Likely duplicates of `person` among the beneficiaries the actor may see.
+
+    Candidates are found through indexed keys (the same folded names, either order; or a
+    similar given name with the same family name; or one name with the same date of birth;
+    or the same identity document), then scored by domain.matching.
+    """
+    given_key = matching.name_key(person.given_name)
+    family_key = matching.name_key(person.family_name)
+    doc_keys = [k for k in (matching.document_key(n) for n in document_numbers or []) if k]
+    conditions = []
+    if given_key and family_key:
+        conditions += [
+            (Beneficiary.given_key == given_key) & (Beneficiary.family_key == family_key),
+            (Beneficiary.given_key == family_key) & (Beneficiary.family_key == given_key),
+            (Beneficiary.family_key == family_key)
+            & Beneficiary.given_key.startswith(given_key[:3], autoescape=True),
+        ]
+    elif given_key:
+        conditions.append(Beneficiary.given_key == given_key)
+    if person.date_of_birth:
+        for key in {given_key, family_key} - {""}:
+            conditions += [
+                (Beneficiary.family_key == key) & (Beneficiary.date_of_birth == person.date_of_birth),
+                (Beneficiary.given_key == key) & (Beneficiary.date_of_birth == person.date_of_birth),
+            ]
+    if doc_keys:
+        conditions.append(
+            Beneficiary.id.in_(
+                select(IdentityDocument.beneficiary_id).where(
+                    IdentityDocument.number_key.in_(doc_keys)
+                )
+            )
+        )
+    if not conditions:
+        return []
+    stmt = scope_beneficiaries(actor, select(Beneficiary)).where(or_(*conditions))
+    if exclude_id:
+        stmt = stmt.where(Beneficiary.id != exclude_id)
+    stmt = stmt.options(selectinload(Beneficiary.documents)).limit(MATCH_CANDIDATE_LIMIT)
+    matches = []
+    for candidate in db.session.scalars(stmt):
+        same_doc = any(d.number_key in doc_keys for d in candidate.documents)
+        score = matching.match_score(person, _as_person(candidate), same_document=same_doc)
+        if score >= threshold:
+            matches.append(Match(candidate, score))
+    matches.sort(key=lambda m: (-m.score, m.beneficiary.id))
+    return matches[:limit]
+
+
+def _as_person(b: Beneficiary) -> matching.Person:
+    return matching.Person(
+        given_name=b.given_name,
+        family_name=b.family_name,
+        date_of_birth=b.date_of_birth,
+        dob_estimated=b.dob_estimated,
+        sex=b.sex,
+        name_ne=b.name_ne,
+    )
+
+
+def household_of(actor: User, registration_number: str) -> int:
+    """The household id of the (visible) beneficiary with this registration number."""
+    number = (registration_number or "").strip().upper()
+    stmt = scope_beneficiaries(actor, select(Beneficiary)).where(
+        Beneficiary.registration_number == number
+    )
+    member = db.session.scalar(stmt)
+    if member is None or member.household_id is None:
+        raise ValidationError(
+            fields={"household_of": [_("No beneficiary with this registration number.")]}
+        )
+    return member.household_id
+
+
+def household_members(actor: User, beneficiary: Beneficiary) -> list[Beneficiary]:
+    """The other members of the beneficiary's household that the actor may see."""
+    if beneficiary.household_id is None:
+        return []
+    stmt = scope_beneficiaries(actor, select(Beneficiary)).where(
+        Beneficiary.household_id == beneficiary.household_id, Beneficiary.id != beneficiary.id
+    )
+    return list(db.session.scalars(stmt.order_by(Beneficiary.id)))
+
+
+def person_of(data: dict) -> matching.Person:
+    """The matching view of registration input (for the duplicate check)."""
+    return matching.Person(
+        given_name=data.get("given_name") or "",
+        family_name=data.get("family_name") or "",
+        date_of_birth=data.get("date_of_birth"),
+        dob_estimated=bool(data.get("dob_estimated")),
+        sex=data.get("sex") or "unknown",
+        name_ne=data.get("name_ne") or "",
+    )

@@ -1,0 +1,46 @@
+"""What every template may use: permission checks, code labels, language."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from casework.auth.permissions import Permission, can
+from casework.domain import codes
+
+
+def _label(table: dict, code: str | None) -> str:
+    if code is None or code == "":
+        return "—"
+    return str(table.get(code, code))
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments changed (for filters and pages)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        args.pop(key, None)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def inject() -> dict:
+        return {
+            "can": lambda permission, obj=None: can(current_user, Permission(permission), obj),
+            "Permission": Permission,
+            "codes": codes,
+            "label": _label,
+            "current_locale": str(get_locale() or "en"),
+            "url_with": url_with,
+        }
+
+    @app.template_filter("date")
+    def format_date(value) -> str:
+        return value.strftime("%Y-%m-%d") if value else "—"
+
+    @app.template_filter("datetime")
+    def format_datetime(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
