@@ -1,0 +1,51 @@
+# Casework: `make run` to try it, `make test` to prove it. Both set up .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: venv run serve test lint format lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalled only when a lock file changes.
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
+venv: $(VENV)/.runtime
+
+## Migrate, load reference data, create demo users and data (on an empty database), serve.
+run: venv
+	$(BIN)/flask casework init
+	$(BIN)/flask casework demo --beneficiaries 2000 --if-empty --seed 42
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## Production-style server (gunicorn, 2 workers) on 127.0.0.1:5000.
+serve: venv
+	$(BIN)/flask casework init
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:5000 wsgi:app
+
+## The whole suite; TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL.
+test: $(VENV)/.dev
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Re-pin every dependency after changing pyproject.toml.
+lock: $(BIN)/python
+	@echo "Install the new versions into a fresh venv, then update requirements*.lock from pip freeze."
+
+clean:
+	rm -rf $(VENV) instance/test.db*

@@ -1,0 +1,144 @@
+"""Test set-up: one schema per run (built by the migrations), a clean database per test.
+
+Set TEST_DATABASE_URL to a PostgreSQL URL to run the same suite on PostgreSQL; otherwise
+it runs on a SQLite file under instance/. The schema is built with `flask db upgrade`
+(test_migrations proves it equals the models). After each test every table but the
+reference data is emptied, so tests are independent of each other and of their order.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, text
+
+from casework import create_app
+from casework.extensions import db
+from casework.services import accounts
+from casework.services.reference import load_reference_data
+from tests import factories
+
+REFERENCE_TABLES = {"provinces", "districts", "local_levels", "countries", "offices", "alembic_version"}
+
+
+def _drop_everything() -> None:
+    metadata = MetaData()
+    metadata.reflect(bind=db.engine)
+    metadata.drop_all(bind=db.engine)
+
+
+@pytest.fixture(scope="session")
+def app():
+    if not os.environ.get("TEST_DATABASE_URL"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"instance/test.db{suffix}").unlink(missing_ok=True)
+    app = create_app("testing")
+    # Argon2 with its production cost makes each login ~50 ms; tests only need it correct.
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+        load_reference_data()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    """Each test starts in an app context on a database holding only reference data."""
+    ctx = app.app_context()
+    ctx.push()
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    db.session.rollback()
+    db.session.remove()
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user():
+    def make(role: str = "caseworker", office: str = "KTM", **kwargs):
+        user = factories.UserFactory(role=role, office_code=office, **kwargs)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """login_as("supervisor", office="DMK") -> a test client signed in as a new user.
+
+    The client has the user at `client.user`.
+    """
+
+    def login(role: str = "caseworker", office: str = "KTM", **kwargs):
+        user = make_user(role, office, **kwargs)
+        client = app.test_client()
+        response = client.post(
+            "/auth/login", data={"username": user.username, "password": factories.PASSWORD}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        client.user = user
+        return client
+
+    return login
+
+
+class ApiClient:
+    """A test client that sends `Authorization: Bearer TOKEN` with every request."""
+
+    def __init__(self, client, token: str, user):
+        self.client, self.token, self.user = client, token, user
+
+    def _headers(self, headers=None):
+        return {"Authorization": f"Bearer {self.token}", **(headers or {})}
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, url, **kwargs):
+        return self.client.post(url, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def patch(self, url, **kwargs):
+        return self.client.patch(url, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+
+@pytest.fixture
+def api_as(app, make_user):
+    """api_as("caseworker", office="KTM") -> an ApiClient with a fresh token."""
+
+    def make(role: str = "caseworker", office: str = "KTM", **kwargs):
+        user = make_user(role, office, **kwargs)
+        token = accounts.create_token(None, user, "tests")
+        db.session.commit()
+        return ApiClient(app.test_client(), token, user)
+
+    return make
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
