@@ -62,8 +62,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _select_locale() -> str:
     """`?lang=` switches the language for the session (see main.remember_language)."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # commands and background work speak the default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang") or session.get("lang")
     return wanted if wanted in current_app.config["LANGUAGES"] else "en"
 

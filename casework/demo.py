@@ -128,9 +128,10 @@ def generate(count: int, seed: int | None = None, progress=None, batch_size: int
         batch = _build_batch(rng, today, min(batch_size, count - added), districts, weights)
         _place(rng, batch, levels)
         _insert_batch(rng, batch, today.year, creator)
-        added += len(batch)
+        people = sum(len(members) for members in batch)
+        added += people
         if progress:
-            progress(len(batch))
+            progress(people)
     audit.record("demo.generate", object_type="beneficiary", changes={"count": added}, username="cli")
     return added
 
