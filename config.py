@@ -94,4 +94,6 @@ def config_for(env: str | None) -> type[Config]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise RuntimeError(f"CASEWORK_ENV must be one of {', '.join(CONFIGS)}; got {name!r}") from None
+        raise RuntimeError(
+            f"CASEWORK_ENV must be one of {', '.join(CONFIGS)}; got {name!r}"
+        ) from None

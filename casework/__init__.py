@@ -26,7 +26,9 @@ def create_app(env: str | None = None, **overrides) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("casework").setLevel(logging.INFO)
     if env == "production" or app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -103,9 +103,7 @@ def record(
     """Append one event to the chain (flushed, committed with the request)."""
     actor = actor or _request_actor()
     _lock_chain()
-    prev_hash = db.session.scalar(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    )
+    prev_hash = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
         occurred_at=utcnow(),
         user_id=actor.id if actor else None,

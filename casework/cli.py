@@ -40,7 +40,7 @@ def demo_command(count: int, if_empty: bool, seed: int | None) -> None:
     """Create the demo users (if missing) and add N synthetic beneficiaries."""
     demo_users = demo.ensure_demo_users()
     db.session.commit()
-    click.echo("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for user in demo_users:
         state = "created" if user.created else "exists"
         click.echo(f"  {user.username:<16} {user.role:<11} {user.office}  ({state})")
@@ -63,11 +63,17 @@ def _fail(error: ValidationError) -> None:
 
 @users_cli.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "supervisor", "caseworker", "partner"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "supervisor", "caseworker", "partner"])
+)
 @click.option("--office", required=True)
 @click.option("--full-name", default="")
-@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
-def create_user_command(username: str, role: str, office: str, full_name: str, password_stdin: bool) -> None:
+@click.option(
+    "--password-stdin", is_flag=True, required=True, help="Read the password from standard input."
+)
+def create_user_command(
+    username: str, role: str, office: str, full_name: str, password_stdin: bool
+) -> None:
     """Create a user; the password is read from standard input (first line)."""
     password = sys.stdin.readline().rstrip("\r\n")
     try:
@@ -91,7 +97,9 @@ def token_command(username: str, name: str) -> None:
         sys.exit(1)
     token = accounts.create_token(None, user, name)
     db.session.commit()
-    click.echo(f"Token for {user.username} (shown once, expires in {accounts.token_lifetime_days()} days):")
+    click.echo(
+        f"Token for {user.username} (shown once, expires in {accounts.token_lifetime_days()} days):"
+    )
     click.echo(token)
 
 
@@ -102,8 +110,10 @@ def verify_command() -> None:
     if result.ok:
         click.echo(f"ok: {result.count} events")
         return
-    click.echo(f"bad: event {result.bad_event_id}: {result.reason} "
-               f"({result.count} events before it are intact)")
+    click.echo(
+        f"bad: event {result.bad_event_id}: {result.reason} "
+        f"({result.count} events before it are intact)"
+    )
     sys.exit(1)
 
 

@@ -21,34 +21,149 @@ from casework.models import Beneficiary, Household, LocalLevel, RegistrationCoun
 from casework.services import accounts
 
 FAMILY_NAMES = [
-    "Thapa", "Shrestha", "Tamang", "Gurung", "Magar", "Rai", "Limbu", "Sherpa", "Karki",
-    "Adhikari", "Bhattarai", "Poudel", "Khadka", "Basnet", "Bista", "Yadav", "Mahato",
-    "Chaudhary", "Sah", "Jha", "Mandal", "Ansari", "BK", "Pariyar", "Nepali", "KC",
-    "Dahal", "Ghimire", "Koirala", "Subedi", "Rana", "Oli", "Budha", "Tharu", "Lama",
-    "Giri", "Pradhan", "Dhakal", "Sapkota", "Regmi",
+    "Thapa",
+    "Shrestha",
+    "Tamang",
+    "Gurung",
+    "Magar",
+    "Rai",
+    "Limbu",
+    "Sherpa",
+    "Karki",
+    "Adhikari",
+    "Bhattarai",
+    "Poudel",
+    "Khadka",
+    "Basnet",
+    "Bista",
+    "Yadav",
+    "Mahato",
+    "Chaudhary",
+    "Sah",
+    "Jha",
+    "Mandal",
+    "Ansari",
+    "BK",
+    "Pariyar",
+    "Nepali",
+    "KC",
+    "Dahal",
+    "Ghimire",
+    "Koirala",
+    "Subedi",
+    "Rana",
+    "Oli",
+    "Budha",
+    "Tharu",
+    "Lama",
+    "Giri",
+    "Pradhan",
+    "Dhakal",
+    "Sapkota",
+    "Regmi",
 ]
 MALE_GIVEN = [
-    "Ram", "Shyam", "Hari", "Krishna", "Bishnu", "Gopal", "Suresh", "Ramesh", "Dinesh",
-    "Rajesh", "Prakash", "Bikash", "Sagar", "Sunil", "Anil", "Santosh", "Deepak", "Nabin",
-    "Kamal", "Mohan", "Tek", "Dil", "Man", "Chandra", "Arjun", "Bhim", "Pemba", "Dawa",
-    "Mohammad", "Birendra", "Kiran", "Roshan",
+    "Ram",
+    "Shyam",
+    "Hari",
+    "Krishna",
+    "Bishnu",
+    "Gopal",
+    "Suresh",
+    "Ramesh",
+    "Dinesh",
+    "Rajesh",
+    "Prakash",
+    "Bikash",
+    "Sagar",
+    "Sunil",
+    "Anil",
+    "Santosh",
+    "Deepak",
+    "Nabin",
+    "Kamal",
+    "Mohan",
+    "Tek",
+    "Dil",
+    "Man",
+    "Chandra",
+    "Arjun",
+    "Bhim",
+    "Pemba",
+    "Dawa",
+    "Mohammad",
+    "Birendra",
+    "Kiran",
+    "Roshan",
 ]
 FEMALE_GIVEN = [
-    "Sita", "Gita", "Laxmi", "Saraswati", "Parbati", "Kamala", "Radha", "Maya", "Sunita",
-    "Anita", "Sabina", "Manisha", "Puja", "Sarita", "Bimala", "Januka", "Pema", "Dolma",
-    "Asha", "Kabita", "Mina", "Rekha", "Durga", "Nirmala", "Samjhana", "Sushila",
+    "Sita",
+    "Gita",
+    "Laxmi",
+    "Saraswati",
+    "Parbati",
+    "Kamala",
+    "Radha",
+    "Maya",
+    "Sunita",
+    "Anita",
+    "Sabina",
+    "Manisha",
+    "Puja",
+    "Sarita",
+    "Bimala",
+    "Januka",
+    "Pema",
+    "Dolma",
+    "Asha",
+    "Kabita",
+    "Mina",
+    "Rekha",
+    "Durga",
+    "Nirmala",
+    "Samjhana",
+    "Sushila",
 ]
 MALE_MIDDLE = ["Bahadur", "Prasad", "Kumar", "Raj", "", "", ""]
 FEMALE_MIDDLE = ["Kumari", "Maya", "Devi", "", "", ""]
 # District ids weighted like a returnee and refugee caseload (Terai corridors, the east).
 DISTRICT_WEIGHTS = {
-    4: 12, 5: 8, 6: 6, 20: 7, 19: 6, 22: 6, 21: 5, 27: 6, 24: 4, 1: 2, 3: 2, 13: 2,
-    28: 2, 29: 2, 30: 2, 35: 3, 38: 2, 43: 3, 44: 3, 46: 3, 50: 2, 52: 2, 63: 2, 75: 3,
+    4: 12,
+    5: 8,
+    6: 6,
+    20: 7,
+    19: 6,
+    22: 6,
+    21: 5,
+    27: 6,
+    24: 4,
+    1: 2,
+    3: 2,
+    13: 2,
+    28: 2,
+    29: 2,
+    30: 2,
+    35: 3,
+    38: 2,
+    43: 3,
+    44: 3,
+    46: 3,
+    50: 2,
+    52: 2,
+    63: 2,
+    75: 3,
     76: 2,
 }
 EAST_DISTRICTS = set(range(1, 15))  # Koshi province: the Damak office's area
-VULNERABILITY_POOL = ["disability", "chronic_illness", "single_parent", "older_person",
-                      "pregnant_lactating", "trafficking_survivor", "psychosocial"]
+VULNERABILITY_POOL = [
+    "disability",
+    "chronic_illness",
+    "single_parent",
+    "older_person",
+    "pregnant_lactating",
+    "trafficking_survivor",
+    "psychosocial",
+]
 DEMO_PASSWORD = "casework-demo"  # noqa: S105  (printed for demo logins only)
 DEMO_USERS = [
     ("admin", "admin", "KTM", "Asha Admin"),
@@ -109,7 +224,9 @@ def _household_people(rng: random.Random, today: date) -> list[dict]:
     people = [{**_person(rng, today, head_sex, rng.randint(19, 58)), "relationship": "head"}]
     if rng.random() < 0.45:
         spouse_sex = "female" if head_sex == "male" else "male"
-        people.append({**_person(rng, today, spouse_sex, rng.randint(18, 55)), "relationship": "spouse"})
+        people.append(
+            {**_person(rng, today, spouse_sex, rng.randint(18, 55)), "relationship": "spouse"}
+        )
         for _ in range(rng.choice([0, 1, 1, 2, 2, 3])):
             sex = rng.choice(["female", "male"])
             people.append({**_person(rng, today, sex, rng.randint(0, 17)), "relationship": "child"})
@@ -132,7 +249,9 @@ def generate(count: int, seed: int | None = None, progress=None, batch_size: int
         added += people
         if progress:
             progress(people)
-    audit.record("demo.generate", object_type="beneficiary", changes={"count": added}, username="cli")
+    audit.record(
+        "demo.generate", object_type="beneficiary", changes={"count": added}, username="cli"
+    )
     return added
 
 
@@ -181,7 +300,9 @@ def _insert_batch(rng, households: list[list[dict]], year: int, creator: int | N
     rows = []
     for members, office, household_id in zip(households, offices, household_ids, strict=True):
         for member in members:
-            rows.append(_row(rng, member, office, household_id, next_number[office], year, creator, now))
+            rows.append(
+                _row(rng, member, office, household_id, next_number[office], year, creator, now)
+            )
             next_number[office] += 1
     db.session.execute(insert(Beneficiary), rows)
 
@@ -198,7 +319,9 @@ def _row(rng, member, office, household_id, number, year, creator, now) -> dict:
         "date_of_birth": member["date_of_birth"],
         "dob_estimated": rng.random() < 0.15,
         "nationality": "BT" if office == "DMK" and rng.random() < 0.3 else "NP",
-        "phone": f"+97798{rng.randint(0, 99_999_999):08d}" if member["relationship"] == "head" else "",
+        "phone": f"+97798{rng.randint(0, 99_999_999):08d}"
+        if member["relationship"] == "head"
+        else "",
         "district_id": member["district_id"],
         "local_level_id": member["local_level_id"],
         "ward": member["ward"],

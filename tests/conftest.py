@@ -23,7 +23,14 @@ from casework.services import accounts
 from casework.services.reference import load_reference_data
 from tests import factories
 
-REFERENCE_TABLES = {"provinces", "districts", "local_levels", "countries", "offices", "alembic_version"}
+REFERENCE_TABLES = {
+    "provinces",
+    "districts",
+    "local_levels",
+    "countries",
+    "offices",
+    "alembic_version",
+}
 
 
 def _drop_everything() -> None:

@@ -66,7 +66,9 @@ class BeneficiaryFactory(BaseFactory):
     consent_given = True
     consent_date = factory.LazyFunction(lambda: date.today() - timedelta(days=1))
     consent_purposes = factory.LazyFunction(lambda: ["registration"])
-    household = factory.SubFactory(HouseholdFactory, office_code=factory.SelfAttribute("..office_code"))
+    household = factory.SubFactory(
+        HouseholdFactory, office_code=factory.SelfAttribute("..office_code")
+    )
     given_key = factory.LazyAttribute(lambda o: matching.name_key(o.given_name))
     family_key = factory.LazyAttribute(lambda o: matching.name_key(o.family_name))
     search_text = factory.LazyAttribute(

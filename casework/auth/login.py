@@ -7,7 +7,7 @@ page's cookie cannot be used to call it (and it needs no CSRF token).
 
 from __future__ import annotations
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 

@@ -2,7 +2,12 @@
 
 from casework.models._types import utcnow
 from casework.models.audit import AuditEvent
-from casework.models.beneficiary import Beneficiary, Household, IdentityDocument, RegistrationCounter
+from casework.models.beneficiary import (
+    Beneficiary,
+    Household,
+    IdentityDocument,
+    RegistrationCounter,
+)
 from casework.models.reference import Country, District, LocalLevel, Office, Province
 from casework.models.user import ApiToken, User
 

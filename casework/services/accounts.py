@@ -243,6 +243,5 @@ def user_for_token(token: str) -> User | None:
     return record.user
 
 
-
 def token_lifetime_days() -> int:
     return current_app.config["API_TOKEN_LIFETIME"].days

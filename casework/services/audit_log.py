@@ -36,7 +36,9 @@ def browse(actor: User, filters: AuditFilters) -> tuple[list[AuditEvent], int]:
     if filters.action:
         stmt = stmt.where(AuditEvent.action.startswith(filters.action.strip(), autoescape=True))
     if filters.date_from:
-        stmt = stmt.where(AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(), UTC))
+        stmt = stmt.where(
+            AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(), UTC)
+        )
     if filters.date_to:
         end = datetime.combine(filters.date_to + timedelta(days=1), time(), UTC)
         stmt = stmt.where(AuditEvent.occurred_at < end)

@@ -117,9 +117,9 @@ def _check_references(record: dict, errors: dict[str, list[str]]) -> None:
             add("ward", _("%(name)s has %(n)d wards.", name=level.name_en, n=level.wards))
     for index, doc in enumerate(record.get("documents") or []):
         country = doc.get("issuing_country")
-        if country and f"documents.{index}.issuing_country" not in errors:
-            if not db.session.get(Country, country):
-                add(f"documents.{index}.issuing_country", _("Unknown country code."))
+        field = f"documents.{index}.issuing_country"
+        if country and field not in errors and not db.session.get(Country, country):
+            add(field, _("Unknown country code."))
 
 
 def _next_registration_number(office_code: str) -> str:
@@ -323,8 +323,10 @@ def find_matches(
     if person.date_of_birth:
         for key in {given_key, family_key} - {""}:
             conditions += [
-                (Beneficiary.family_key == key) & (Beneficiary.date_of_birth == person.date_of_birth),
-                (Beneficiary.given_key == key) & (Beneficiary.date_of_birth == person.date_of_birth),
+                (Beneficiary.family_key == key)
+                & (Beneficiary.date_of_birth == person.date_of_birth),
+                (Beneficiary.given_key == key)
+                & (Beneficiary.date_of_birth == person.date_of_birth),
             ]
     if doc_keys:
         conditions.append(

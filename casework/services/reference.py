@@ -71,7 +71,9 @@ def districts() -> list[District]:
 def local_levels(district_id: int) -> list[LocalLevel]:
     return list(
         db.session.scalars(
-            select(LocalLevel).where(LocalLevel.district_id == district_id).order_by(LocalLevel.name_en)
+            select(LocalLevel)
+            .where(LocalLevel.district_id == district_id)
+            .order_by(LocalLevel.name_en)
         )
     )
 

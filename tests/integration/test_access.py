@@ -53,27 +53,87 @@ def records():
 # and every signed-in user below belongs to KTM.
 HTML_MATRIX = [
     ("GET", "/", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 200}),
-    ("GET", "/beneficiaries/", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403}),
-    ("GET", "/beneficiaries/new", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403}),
-    ("GET", "/beneficiaries/{own}", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403}),
-    ("GET", "/beneficiaries/{other}", {"caseworker": 404, "supervisor": 404, "admin": 200, "partner": 403}),
-    ("GET", "/beneficiaries/{own}/edit", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403}),
-    ("GET", "/beneficiaries/{other}/edit", {"caseworker": 404, "supervisor": 404, "admin": 200, "partner": 403}),
+    (
+        "GET",
+        "/beneficiaries/",
+        {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/beneficiaries/new",
+        {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/beneficiaries/{own}",
+        {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/beneficiaries/{other}",
+        {"caseworker": 404, "supervisor": 404, "admin": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/beneficiaries/{own}/edit",
+        {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/beneficiaries/{other}/edit",
+        {"caseworker": 404, "supervisor": 404, "admin": 200, "partner": 403},
+    ),
     ("GET", "/admin/users", {"caseworker": 403, "supervisor": 403, "admin": 200, "partner": 403}),
-    ("GET", "/admin/users/new", {"caseworker": 403, "supervisor": 403, "admin": 200, "partner": 403}),
+    (
+        "GET",
+        "/admin/users/new",
+        {"caseworker": 403, "supervisor": 403, "admin": 200, "partner": 403},
+    ),
     ("GET", "/admin/audit", {"caseworker": 403, "supervisor": 403, "admin": 200, "partner": 403}),
     ("GET", "/auth/account", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 200}),
-    ("GET", "/reference/local-levels?district_id=4", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 200}),
+    (
+        "GET",
+        "/reference/local-levels?district_id=4",
+        {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 200},
+    ),
 ]
 
 API_MATRIX = [
-    ("GET", "/api/v1/districts", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 200}),
-    ("GET", "/api/v1/openapi.json", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 200}),
-    ("GET", "/api/v1/beneficiaries", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403}),
-    ("GET", "/api/v1/beneficiaries/{own}", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403}),
-    ("GET", "/api/v1/beneficiaries/{other}", {"caseworker": 404, "supervisor": 404, "admin": 200, "partner": 403}),
-    ("GET", "/api/v1/beneficiaries/matches?given_name=Sita", {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403}),
-    ("PATCH", "/api/v1/beneficiaries/{other}", {"caseworker": 404, "supervisor": 404, "admin": 200, "partner": 403}),
+    (
+        "GET",
+        "/api/v1/districts",
+        {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 200},
+    ),
+    (
+        "GET",
+        "/api/v1/openapi.json",
+        {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 200},
+    ),
+    (
+        "GET",
+        "/api/v1/beneficiaries",
+        {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/v1/beneficiaries/{own}",
+        {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/v1/beneficiaries/{other}",
+        {"caseworker": 404, "supervisor": 404, "admin": 200, "partner": 403},
+    ),
+    (
+        "GET",
+        "/api/v1/beneficiaries/matches?given_name=Sita",
+        {"caseworker": 200, "supervisor": 200, "admin": 200, "partner": 403},
+    ),
+    (
+        "PATCH",
+        "/api/v1/beneficiaries/{other}",
+        {"caseworker": 404, "supervisor": 404, "admin": 200, "partner": 403},
+    ),
 ]
 ROLES = ["caseworker", "supervisor", "admin", "partner"]
 

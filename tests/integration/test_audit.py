@@ -39,7 +39,7 @@ def test_each_event_links_to_the_one_before(chain):
 
 
 @pytest.mark.parametrize(
-    "column, value",
+    ("column", "value"),
     [
         ("action", "test.other"),
         ("username", "someone-else"),

@@ -73,9 +73,7 @@ def test_demo_creates_users_of_every_role_and_beneficiaries(app):
     assert all(p.given_key and p.search_text for p in people)
     numbers = [p.registration_number for p in people]
     assert len(set(numbers)) == len(numbers)
-    assert db.session.scalar(
-        select(func.count()).where(AuditEvent.action == "demo.generate")
-    ) == 1
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "demo.generate")) == 1
 
 
 def test_demo_if_empty_adds_nothing_the_second_time(app):

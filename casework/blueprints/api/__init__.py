@@ -20,7 +20,9 @@ class CaseworkApi(Api):
 
 api = CaseworkApi(
     spec_kwargs={
-        "info": {"description": "Casework JSON API. Authenticate with `Authorization: Bearer TOKEN`."},
+        "info": {
+            "description": "Casework JSON API. Authenticate with `Authorization: Bearer TOKEN`."
+        },
         "security": [{"bearerAuth": []}],
     }
 )

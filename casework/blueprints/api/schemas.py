@@ -88,7 +88,9 @@ class BeneficiaryWriteSchema(ma.Schema):
     relationship_to_head = fields.String(
         validate=validate.OneOf(list(codes.HOUSEHOLD_RELATIONSHIPS))
     )
-    vulnerabilities = fields.List(fields.String(validate=validate.OneOf(list(codes.VULNERABILITIES))))
+    vulnerabilities = fields.List(
+        fields.String(validate=validate.OneOf(list(codes.VULNERABILITIES)))
+    )
     consent = fields.Nested(ConsentSchema)
     documents = fields.List(fields.Nested(DocumentSchema))
 

@@ -17,7 +17,12 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 def _safe_next(target: str | None) -> str:
     """Only redirect to a path on this site after sign-in (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("main.index")
 

@@ -124,5 +124,7 @@ class SearchForm(FlaskForm):
 
     q = StringField(_l("Name, registration number or phone"))
     district_id = OptionalIntSelectField(_l("District"), choices=[], validate_choice=False)
-    sex = SelectField(_l("Sex"), choices=[("", "—")] + codes.choices(codes.SEX), validate_choice=False)
+    sex = SelectField(
+        _l("Sex"), choices=[("", "—")] + codes.choices(codes.SEX), validate_choice=False
+    )
     office = SelectField(_l("Office"), choices=[], validate_choice=False)

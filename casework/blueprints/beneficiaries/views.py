@@ -75,8 +75,11 @@ def new():
                 beneficiary = service.register(current_user, data, household_id=household_id)
                 db.session.commit()
                 flash(
-                    _("Registered %(name)s as %(number)s.", name=beneficiary.full_name,
-                      number=beneficiary.registration_number),
+                    _(
+                        "Registered %(name)s as %(number)s.",
+                        name=beneficiary.full_name,
+                        number=beneficiary.registration_number,
+                    ),
                     "success",
                 )
                 return redirect(url_for("beneficiaries.show", beneficiary_id=beneficiary.id))
@@ -127,4 +130,3 @@ def edit(beneficiary_id: int):
     return render_template(
         "beneficiaries/form.html", form=form, matches=[], mode="edit", b=beneficiary
     ), status
-

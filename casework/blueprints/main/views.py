@@ -44,7 +44,12 @@ def local_levels():
     return jsonify(
         {
             "items": [
-                {"id": level.id, "name_en": level.name_en, "name_ne": level.name_ne, "wards": level.wards}
+                {
+                    "id": level.id,
+                    "name_en": level.name_en,
+                    "name_ne": level.name_ne,
+                    "wards": level.wards,
+                }
                 for level in levels
             ]
         }
