@@ -63,7 +63,8 @@ _ALL_OFFICES = {Role.ADMIN}
 def has_permission(user: User | None, permission: Permission) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
-    return permission in ROLE_PERMISSIONS.get(Role(user.role), frozenset())
+    # An unknown role (a bad row) has no permission at all rather than raising.
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
 
 
 def in_scope(user: User, obj: object) -> bool:

@@ -66,7 +66,11 @@ _FOLDS = [
     ("ou", "au"),
 ]
 _DOUBLE = re.compile(r"(.)\1+")
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+# Anything but letters, digits and Devanagari (whose vowel signs and virama are combining
+# marks that \w does not match, yet belong inside the word).
+_NON_WORD = re.compile(r"[^\w\u0900-\u0963\u0966-\u097F]+", re.UNICODE)
+# Initials written with dots ("K.C.", "B. K.") are one word: "kc", "bk".
+_DOTTED_INITIALS = re.compile(r"\b([a-z])\.\s*(?=[a-z]\b)")
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 
 
@@ -87,7 +91,8 @@ def tokens(text: str) -> list[str]:
     if not text:
         return []
     text = unicodedata.normalize("NFC", text) if has_devanagari(text) else _strip_accents(text)
-    words = _NON_WORD.sub(" ", text.lower().replace("_", " ")).split()
+    text = _DOTTED_INITIALS.sub(r"\1", text.lower())
+    words = _NON_WORD.sub(" ", text.replace("_", " ")).split()
     return [ABBREVIATIONS.get(w, w) for w in words]
 
 
@@ -157,10 +162,10 @@ def dob_similarity(a: Person, b: Person) -> float | None:
     if x == y:
         return 1.0
     years_apart = abs((x - y).days) / 365.25
-    if (a.dob_estimated or b.dob_estimated) and years_apart <= 2:
-        return 0.7
     if x.year == y.year and (x.month, x.day) == (y.day, y.month):
         return 0.8  # day and month swapped on entry
+    if (a.dob_estimated or b.dob_estimated) and years_apart <= 2:
+        return 0.7
     if x.year == y.year:
         return 0.5
     if years_apart <= 1:
