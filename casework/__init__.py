@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from config import config_for
 
@@ -36,6 +37,7 @@ def create_app(env: str | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 
     _init_extensions(app)
+    app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
     from casework.errors import register_error_handlers
 
@@ -47,6 +49,14 @@ def create_app(env: str | None = None, **overrides) -> Flask:
 
     register_template_helpers(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:id>` that matches only ids a database column can hold (else 404, not 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -11,6 +11,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from casework.extensions import db
@@ -120,6 +121,13 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(response, tuple) and status == 405:
             return response[0], status, {"Allow": ", ".join(error.valid_methods or [])}
         return response
+
+    @app.errorhandler(DataError)
+    def handle_data_error(error: DataError):
+        """A value the database cannot hold that no rule caught: refuse it, never 500."""
+        log.warning("DataError on %s %s: %s", request.method, request.path, error.orig)
+        db.session.rollback()
+        return error_response(400, "malformed", "A value is out of range or malformed.")
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

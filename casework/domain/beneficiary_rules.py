@@ -17,6 +17,7 @@ from casework.domain import codes
 from casework.domain.matching import has_devanagari
 
 EARLIEST_BIRTH = date(1900, 1, 1)
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we support
 MAX_LENGTHS = {
     "given_name": 100,
     "family_name": 100,
@@ -110,15 +111,23 @@ def _check_birth(record: dict, today: date, add) -> None:
         add("date_of_birth", _("The date of birth cannot be before 1900."))
 
 
+def valid_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
 def _check_address(record: dict, add) -> None:
+    for field in ("district_id", "local_level_id"):
+        value = record.get(field)
+        if value is not None and not valid_id(value):
+            add(field, _("Choose one from the list."))
     if record.get("local_level_id") and not record.get("district_id"):
         add("district_id", _("Choose the district of this local level."))
     ward = record.get("ward")
     if ward is not None:
         if not record.get("local_level_id"):
             add("local_level_id", _("Choose the local level of this ward."))
-        if not isinstance(ward, int) or isinstance(ward, bool) or ward < 1:
-            add("ward", _("A ward is a number from 1."))
+        if not isinstance(ward, int) or isinstance(ward, bool) or not 1 <= ward <= 99:
+            add("ward", _("A ward is a number from 1 to 99."))
 
 
 def _check_consent(record: dict, today: date, add) -> None:

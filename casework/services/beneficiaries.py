@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from casework import audit
 from casework.auth.permissions import Permission, in_scope, require, scope_beneficiaries
 from casework.domain import beneficiary_rules, matching
+from casework.domain.beneficiary_rules import valid_id
 from casework.errors import NotFound, StaleVersion, ValidationError
 from casework.extensions import db
 from casework.models import (
@@ -22,6 +23,7 @@ from casework.models import (
     Household,
     IdentityDocument,
     LocalLevel,
+    Office,
     RegistrationCounter,
     User,
     utcnow,
@@ -100,26 +102,35 @@ def _validate(record: dict) -> None:
 
 
 def _check_references(record: dict, errors: dict[str, list[str]]) -> None:
+    """Rules that need the reference tables; malformed values are not looked up."""
+
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
     if "nationality" not in errors and not db.session.get(Country, record["nationality"]):
         add("nationality", _("Unknown country code."))
-    district_id = record.get("district_id")
-    if district_id is not None and not db.session.get(District, district_id):
-        add("district_id", _("Unknown district."))
-    local_level_id = record.get("local_level_id")
-    if local_level_id is not None and "district_id" not in errors:
-        level = db.session.get(LocalLevel, local_level_id)
-        if level is None or level.district_id != district_id:
-            add("local_level_id", _("This local level is not in the chosen district."))
-        elif isinstance(record.get("ward"), int) and record["ward"] > level.wards:
-            add("ward", _("%(name)s has %(n)d wards.", name=level.name_en, n=level.wards))
     for index, doc in enumerate(record.get("documents") or []):
         country = doc.get("issuing_country")
         field = f"documents.{index}.issuing_country"
         if country and field not in errors and not db.session.get(Country, country):
             add(field, _("Unknown country code."))
+    if "district_id" not in errors and "local_level_id" not in errors:
+        _check_place(record, add)
+
+
+def _check_place(record: dict, add) -> None:
+    district_id = record.get("district_id")
+    if district_id is not None and not db.session.get(District, district_id):
+        add("district_id", _("Unknown district."))
+        return
+    local_level_id = record.get("local_level_id")
+    if local_level_id is None:
+        return
+    level = db.session.get(LocalLevel, local_level_id)
+    if level is None or level.district_id != district_id:
+        add("local_level_id", _("This local level is not in the chosen district."))
+    elif isinstance(record.get("ward"), int) and record["ward"] > level.wards:
+        add("ward", _("%(name)s has %(n)d wards.", name=level.name_en, n=level.wards))
 
 
 def _next_registration_number(office_code: str) -> str:
@@ -166,10 +177,21 @@ def _household_for(actor: User, household_id: int | None, office_code: str) -> H
         household = Household(office_code=office_code)
         db.session.add(household)
         return household
-    household = db.session.get(Household, household_id)
+    household = db.session.get(Household, household_id) if valid_id(household_id) else None
     if household is None or not in_scope(actor, household):
         raise ValidationError(fields={"household_id": [_("No such household.")]})
     return household
+
+
+def _office_for(actor: User, office_code: str | None) -> str:
+    """Staff register in their own office; an admin may name another one."""
+    if not office_code or office_code == actor.office_code:
+        return actor.office_code
+    if actor.role != "admin":
+        raise ValidationError(fields={"office": [_("You can only register in your office.")]})
+    if not db.session.get(Office, office_code):
+        raise ValidationError(fields={"office": [_("Unknown office.")]})
+    return office_code
 
 
 def register(
@@ -181,7 +203,7 @@ def register(
     if household_id is None:
         record["relationship_to_head"] = "head"
     _validate(record)
-    office = office_code if (office_code and actor.role == "admin") else actor.office_code
+    office = _office_for(actor, office_code)
     household = _household_for(actor, household_id, office)
     beneficiary = Beneficiary(
         registration_number=_next_registration_number(office),

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from casework.domain import codes
+from casework.domain.beneficiary_rules import MAX_ID
 
 
 class ErrorSchema(ma.Schema):
@@ -13,7 +14,7 @@ class ErrorSchema(ma.Schema):
 
 
 class PageQuerySchema(ma.Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
 
@@ -67,7 +68,9 @@ class DocumentSchema(ma.Schema):
     issuing_country = fields.String(allow_none=True, load_default=None)
 
 
-_Int = fields.Integer
+def _Id(**kwargs) -> fields.Integer:  # noqa: N802  (reads as a field type)
+    """A strict integer id: "5" (a string) is refused, as are ids no database can hold."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class BeneficiaryWriteSchema(ma.Schema):
@@ -81,9 +84,9 @@ class BeneficiaryWriteSchema(ma.Schema):
     dob_estimated = fields.Boolean()
     nationality = fields.String()
     phone = fields.String()
-    district_id = _Int(strict=True, allow_none=True)
-    local_level_id = _Int(strict=True, allow_none=True)
-    ward = _Int(strict=True, allow_none=True)
+    district_id = _Id(allow_none=True)
+    local_level_id = _Id(allow_none=True)
+    ward = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=99))
     address_line = fields.String()
     relationship_to_head = fields.String(
         validate=validate.OneOf(list(codes.HOUSEHOLD_RELATIONSHIPS))
@@ -107,19 +110,19 @@ class BeneficiaryWriteSchema(ma.Schema):
 class BeneficiaryCreateSchema(BeneficiaryWriteSchema):
     given_name = fields.String(required=True)
     sex = fields.String(required=True, validate=validate.OneOf(list(codes.SEX)))
-    household_id = _Int(strict=True, allow_none=True, load_default=None)
+    household_id = _Id(allow_none=True, load_default=None)
     office = fields.String(
         load_default=None, metadata={"description": "Admins only; others register in their office."}
     )
 
 
 class BeneficiaryPatchSchema(BeneficiaryWriteSchema):
-    version = _Int(strict=True, required=True)
+    version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class BeneficiaryQuerySchema(PageQuerySchema):
     q = fields.String(load_default="")
-    district_id = fields.Integer(load_default=None)
+    district_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     sex = fields.String(load_default=None, validate=validate.OneOf(list(codes.SEX)))
     office = fields.String(load_default=None)
 
