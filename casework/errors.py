@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
@@ -67,15 +68,28 @@ class Conflict(CaseworkError):
     default_message = _l("This conflicts with the current state of the record.")
 
 
+_CSRF_MESSAGE = _l(
+    "This form has expired or did not come from Casework. Go back, reload the page and "
+    "send it again."
+)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None):
+def error_response(
+    status: int, code: str, message: str, fields: dict | None = None, headers=None
+) -> Response:
+    """The error in the contract's JSON envelope under /api/, as a page elsewhere."""
     if wants_json():
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
-        return jsonify(body), status
-    return render_template("error.html", status=status, message=message), status
+        response = make_response(jsonify(body), status)
+    else:
+        page = render_template("error.html", status=status, message=message)
+        response = make_response(page, status)
+    response.headers.extend(headers or {})
+    return response
 
 
 def _fields_from_webargs(data: dict) -> dict[str, list[str]]:
@@ -113,14 +127,14 @@ def register_error_handlers(app: Flask) -> None:
         fields = _fields_from_webargs(data) if data else {}
         code = {400: "malformed", 422: "invalid"}.get(status, error.name.lower().replace(" ", "_"))
         message = error.description or error.name
-        if status == 422:
+        if isinstance(error, CSRFError):
+            code, message = "csrf", str(_CSRF_MESSAGE)
+        elif status == 422:
             message = str(ValidationError.default_message)
         elif status == 400 and fields:
             message = "; ".join(m for msgs in fields.values() for m in msgs)
-        response = error_response(status, code, message, fields)
-        if isinstance(response, tuple) and status == 405:
-            return response[0], status, {"Allow": ", ".join(error.valid_methods or [])}
-        return response
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return error_response(status, code, message, fields, headers)
 
     @app.errorhandler(DataError)
     def handle_data_error(error: DataError):

@@ -54,10 +54,12 @@ def _authenticate_bearer():
     user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
         db.session.rollback()
-        response = error_response(
-            401, "unauthorized", str(_l("A valid API token is required (Authorization: Bearer …)."))
+        return error_response(
+            401,
+            "unauthorized",
+            str(_l("A valid API token is required (Authorization: Bearer …).")),
+            headers={"WWW-Authenticate": 'Bearer realm="casework"'},
         )
-        return response[0], 401, {"WWW-Authenticate": 'Bearer realm="casework"'}
     # Recording the token's last use is bookkeeping of the sign-in, not of the request's
     # work: it is committed here so a failing request does not lose it.
     db.session.commit()
