@@ -210,7 +210,10 @@ def create_token(actor: User | None, user: User, name: str = "") -> str:
     return token
 
 
-def tokens_of(user: User) -> list[ApiToken]:
+def tokens_of(actor: User, user: User) -> list[ApiToken]:
+    """A user's tokens, newest first: their own, or anyone's for an admin."""
+    if actor.id != user.id:
+        require(actor, Permission.USER_MANAGE)
     return list(
         db.session.scalars(
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
@@ -218,9 +221,13 @@ def tokens_of(user: User) -> list[ApiToken]:
     )
 
 
-def revoke_token(actor: User, token_id: int) -> ApiToken:
+def revoke_token(actor: User, token_id: int, owner: User | None = None) -> ApiToken:
+    """Revoke one of the actor's tokens (or, for admins, `owner`'s); at once and for good."""
+    owner = owner or actor
+    if owner.id != actor.id:
+        require(actor, Permission.USER_MANAGE)
     token = db.session.get(ApiToken, token_id)
-    if token is None or (token.user_id != actor.id and actor.role != Role.ADMIN):
+    if token is None or token.user_id != owner.id:
         raise NotFound()
     if token.revoked_at is not None:
         return token

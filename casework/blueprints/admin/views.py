@@ -13,6 +13,7 @@ from casework.blueprints.admin.forms import (
     UserCreateForm,
     UserEditForm,
 )
+from casework.blueprints.auth.forms import EmptyForm
 from casework.blueprints.forms_common import apply_errors
 from casework.errors import StaleVersion, ValidationError
 from casework.extensions import db
@@ -90,9 +91,7 @@ def edit_user(user_id: int):
             status = 409
     elif request.method == "POST":
         status = 422
-    return render_template(
-        "admin/user_form.html", form=form, user=user, password_form=PasswordResetForm()
-    ), status
+    return _user_page(user, form, PasswordResetForm(), status)
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -111,9 +110,28 @@ def reset_password(user_id: int):
     edit_form = UserEditForm(obj=user)
     edit_form.office_code.choices = _office_choices()
     edit_form.version.data = user.version
+    return _user_page(user, edit_form, form, 422)
+
+
+@bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
+def revoke_token(user_id: int, token_id: int):
+    user = accounts.get_user(current_user, user_id)
+    if EmptyForm().validate_on_submit():
+        accounts.revoke_token(current_user, token_id, owner=user)
+        db.session.commit()
+        flash(_("The token was revoked; it no longer works."), "info")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+def _user_page(user, form, password_form, status: int):
     return render_template(
-        "admin/user_form.html", form=edit_form, user=user, password_form=form
-    ), 422
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        password_form=password_form,
+        tokens=accounts.tokens_of(current_user, user),
+        revoke_form=EmptyForm(),
+    ), status
 
 
 @bp.get("/audit")

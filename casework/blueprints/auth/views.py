@@ -66,7 +66,7 @@ def account():
         "auth/account.html",
         form=form,
         new_token=new_token,
-        tokens=accounts.tokens_of(current_user),
+        tokens=accounts.tokens_of(current_user, current_user),
         revoke_form=EmptyForm(),
     )
 
