@@ -52,11 +52,13 @@ def create_app(env: str | None = None, **overrides) -> Flask:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:id>` that matches only ids a database column can hold (else 404, not 500)."""
+    """`<int:id>` of at most 10 digits; services answer 404 for ids no column can hold.
 
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
+    A `max` here would make Werkzeug answer 405 for PATCH on a too-large id (the GET rule
+    would be the only one left matching), so the bound is checked by the services instead.
+    """
+
+    regex = r"\d{1,10}"
 
 
 def _init_extensions(app: Flask) -> None:

@@ -98,7 +98,7 @@ def _fields_from_webargs(data: dict) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for location, errors in messages.items():
         if not isinstance(errors, dict):
-            fields[location] = [str(errors)]
+            fields[location] = _flatten(errors)
             continue
         for name, errs in errors.items():
             fields[str(name)] = _flatten(errs)

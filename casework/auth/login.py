@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from casework.extensions import db, login_manager
-from casework.models import User
+from casework.models import User, get_by_id
 
 PUBLIC_ENDPOINTS = {"auth.login", "main.healthz", "static", "bootstrap.static"}
 
@@ -27,7 +27,7 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = get_by_id(User, int(user_id)) if user_id.isdigit() else None
     return user if user and user.active else None
 
 

@@ -14,10 +14,10 @@ from datetime import date
 from flask_babel import gettext as _
 
 from casework.domain import codes
+from casework.domain.ids import valid_id
 from casework.domain.matching import has_devanagari
 
 EARLIEST_BIRTH = date(1900, 1, 1)
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we support
 MAX_LENGTHS = {
     "given_name": 100,
     "family_name": 100,
@@ -109,10 +109,6 @@ def _check_birth(record: dict, today: date, add) -> None:
         add("date_of_birth", _("The date of birth cannot be in the future."))
     elif born < EARLIEST_BIRTH:
         add("date_of_birth", _("The date of birth cannot be before 1900."))
-
-
-def valid_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def _check_address(record: dict, add) -> None:

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and create_app see the whole schema."""
 
-from casework.models._types import utcnow
+from casework.models._types import get_by_id, utcnow
 from casework.models.audit import AuditEvent
 from casework.models.beneficiary import (
     Beneficiary,
@@ -24,5 +24,6 @@ __all__ = [
     "Province",
     "RegistrationCounter",
     "User",
+    "get_by_id",
     "utcnow",
 ]

@@ -6,6 +6,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, TypeDecorator
 
+from casework.domain.ids import valid_id
+
+
+def get_by_id(model, ident, **kwargs):
+    """session.get() that answers None for ids no database column can hold."""
+    from casework.extensions import db
+
+    return db.session.get(model, ident, **kwargs) if valid_id(ident) else None
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -18,7 +18,7 @@ from casework import audit
 from casework.auth.permissions import Permission, Role, require
 from casework.errors import NotFound, StaleVersion, ValidationError
 from casework.extensions import db
-from casework.models import ApiToken, Office, User, utcnow
+from casework.models import ApiToken, Office, User, get_by_id, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{2,63}$")
@@ -127,7 +127,7 @@ def list_users(actor: User) -> list[User]:
 
 def get_user(actor: User, user_id: int) -> User:
     require(actor, Permission.USER_MANAGE)
-    user = db.session.get(User, user_id)
+    user = get_by_id(User, user_id)
     if user is None:
         raise NotFound()
     return user
@@ -226,7 +226,7 @@ def revoke_token(actor: User, token_id: int, owner: User | None = None) -> ApiTo
     owner = owner or actor
     if owner.id != actor.id:
         require(actor, Permission.USER_MANAGE)
-    token = db.session.get(ApiToken, token_id)
+    token = get_by_id(ApiToken, token_id)
     if token is None or token.user_id != owner.id:
         raise NotFound()
     if token.revoked_at is not None:

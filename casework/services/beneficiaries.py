@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 from casework import audit
 from casework.auth.permissions import Permission, in_scope, require, scope_beneficiaries
 from casework.domain import beneficiary_rules, matching
-from casework.domain.beneficiary_rules import valid_id
 from casework.errors import NotFound, StaleVersion, ValidationError
 from casework.extensions import db
 from casework.models import (
@@ -26,6 +25,7 @@ from casework.models import (
     Office,
     RegistrationCounter,
     User,
+    get_by_id,
     utcnow,
 )
 
@@ -177,7 +177,7 @@ def _household_for(actor: User, household_id: int | None, office_code: str) -> H
         household = Household(office_code=office_code)
         db.session.add(household)
         return household
-    household = db.session.get(Household, household_id) if valid_id(household_id) else None
+    household = get_by_id(Household, household_id)
     if household is None or not in_scope(actor, household):
         raise ValidationError(fields={"household_id": [_("No such household.")]})
     return household
@@ -227,7 +227,7 @@ def register(
 def get(actor: User, beneficiary_id: int, *, audit_view: bool = False) -> Beneficiary:
     """A beneficiary the actor may see (else NotFound); a profile view is audited."""
     require(actor, Permission.BENEFICIARY_VIEW)
-    beneficiary = db.session.get(
+    beneficiary = get_by_id(
         Beneficiary, beneficiary_id, options=[selectinload(Beneficiary.documents)]
     )
     if beneficiary is None:
@@ -329,6 +329,7 @@ def find_matches(
     similar given name with the same family name; or one name with the same date of birth;
     or the same identity document), then scored by domain.matching.
     """
+    require(actor, Permission.BENEFICIARY_VIEW)
     given_key = matching.name_key(person.given_name)
     family_key = matching.name_key(person.family_name)
     doc_keys = [k for k in (matching.document_key(n) for n in document_numbers or []) if k]

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from casework.auth.permissions import Permission, require
 from casework.blueprints.api.schemas import (
     BeneficiaryCreateSchema,
     BeneficiaryListSchema,
@@ -19,6 +20,12 @@ from casework.extensions import db
 from casework.services import beneficiaries as service
 
 blp = Blueprint("api_beneficiaries", __name__, description="Beneficiaries")
+
+
+@blp.before_request
+def staff_only() -> None:
+    """Refuse roles without access before parsing input (a partner learns nothing)."""
+    require(current_user, Permission.BENEFICIARY_VIEW)
 
 
 @blp.get("/beneficiaries")

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from casework.domain import codes
-from casework.domain.beneficiary_rules import MAX_ID
+from casework.domain.ids import MAX_ID
 
 
 class ErrorSchema(ma.Schema):
