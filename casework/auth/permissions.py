@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy import Select
 
 from casework.errors import NotFound, PermissionDenied
-from casework.models import Beneficiary, User
+from casework.models import Approval, Beneficiary, Case, FollowUp, User
 
 
 class Role(StrEnum):
@@ -36,6 +36,12 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     AUDIT_VIEW = "audit.view"
     OWN_TOKENS = "token.own"
+    CASE_VIEW = "case.view"
+    CASE_CREATE = "case.create"
+    CASE_WORK = "case.work"  # notes, follow-ups, plan, assistance, transitions, edits
+    CASE_ASSIGN = "case.assign"
+    APPROVE = "approval.decide"
+    SETTINGS_MANAGE = "settings.manage"
 
 
 _STAFF = {
@@ -45,12 +51,24 @@ _STAFF = {
     Permission.REFERENCE_VIEW,
     Permission.AGGREGATE_VIEW,
     Permission.OWN_TOKENS,
+    Permission.CASE_VIEW,
+    Permission.CASE_CREATE,
+    Permission.CASE_WORK,
+}
+
+# Admins see everything and keep the data correct, but casework decisions (approving,
+# assigning, working a case) belong to the office's supervisors and caseworkers.
+_NOT_FOR_ADMINS = {
+    Permission.CASE_CREATE,
+    Permission.CASE_WORK,
+    Permission.CASE_ASSIGN,
+    Permission.APPROVE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASEWORKER: frozenset(_STAFF),
-    Role.SUPERVISOR: frozenset(_STAFF),
-    Role.ADMIN: frozenset(Permission),
+    Role.SUPERVISOR: frozenset(_STAFF | {Permission.CASE_ASSIGN, Permission.APPROVE}),
+    Role.ADMIN: frozenset(set(Permission) - _NOT_FOR_ADMINS),
     Role.PARTNER: frozenset(
         {Permission.REFERENCE_VIEW, Permission.AGGREGATE_VIEW, Permission.OWN_TOKENS}
     ),
@@ -68,11 +86,19 @@ def has_permission(user: User | None, permission: Permission) -> bool:
 
 
 def in_scope(user: User, obj: object) -> bool:
-    """Is this record inside what the user may see at all?"""
+    """Is this record inside what the user may see at all?
+
+    Office-owned records (beneficiaries, households, approvals) are seen by the office's
+    staff. Cases are seen by the office's supervisors and by their assigned caseworker.
+    """
     if user.role in _ALL_OFFICES:
         return True
     office = getattr(obj, "office_code", None)
-    return office is not None and office == user.office_code
+    if office is None or office != user.office_code:
+        return False
+    if isinstance(obj, Case) and user.role == Role.CASEWORKER:
+        return obj.assigned_to_id == user.id
+    return True
 
 
 def can(user: User | None, permission: Permission, obj: object | None = None) -> bool:
@@ -100,3 +126,54 @@ def scope_beneficiaries(user: User, stmt: Select) -> Select:
 def visible_offices(user: User) -> list[str] | None:
     """The office codes a user may filter by; None means all of them."""
     return None if user.role in _ALL_OFFICES else [user.office_code]
+
+
+def scope_cases(user: User, stmt: Select) -> Select:
+    """Limit a case query to the cases the user may see."""
+    require(user, Permission.CASE_VIEW)
+    if user.role in _ALL_OFFICES:
+        return stmt
+    stmt = stmt.where(Case.office_code == user.office_code)
+    if user.role == Role.CASEWORKER:
+        stmt = stmt.where(Case.assigned_to_id == user.id)
+    return stmt
+
+
+def scope_follow_ups(user: User, stmt: Select) -> Select:
+    """Follow-ups of the cases the user may see (the statement must join Case)."""
+    return scope_cases(user, stmt.join(Case, FollowUp.case_id == Case.id))
+
+
+def scope_approvals(user: User, stmt: Select) -> Select:
+    """The approvals queue: the items of the decider's own office."""
+    require(user, Permission.APPROVE)
+    return stmt.where(Approval.office_code == user.office_code)
+
+
+def may_decide(user: User, approval: Approval) -> None:
+    """A supervisor of the item's office who did not ask for it (four eyes)."""
+    require(user, Permission.APPROVE)
+    if approval.office_code != user.office_code:
+        raise NotFound()
+    if approval.requested_by_id == user.id:
+        raise PermissionDenied(
+            "You asked for this approval; another supervisor of your office must decide it."
+        )
+
+
+def sees_confidential(user: User, case: Case) -> bool:
+    """Confidential notes: the assigned caseworker and the office's supervisors only."""
+    if not has_permission(user, Permission.CASE_VIEW):
+        return False
+    if case.assigned_to_id == user.id:
+        return True
+    return user.role == Role.SUPERVISOR and case.office_code == user.office_code
+
+
+def may_be_assigned(user: User, case_office: str) -> bool:
+    """Who can be given a case: active caseworkers and supervisors of its office."""
+    return (
+        user.active
+        and user.office_code == case_office
+        and user.role in (Role.CASEWORKER, Role.SUPERVISOR)
+    )

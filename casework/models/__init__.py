@@ -8,10 +8,34 @@ from casework.models.beneficiary import (
     IdentityDocument,
     RegistrationCounter,
 )
+from casework.models.case import (
+    Approval,
+    AssistanceDelivery,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseNote,
+    FollowUp,
+    MonitoringVisit,
+    PlanItem,
+    ReturnDetails,
+    Setting,
+)
 from casework.models.reference import Country, District, LocalLevel, Office, Province
 from casework.models.user import ApiToken, User
 
 __all__ = [
+    "Approval",
+    "AssistanceDelivery",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "CaseNote",
+    "FollowUp",
+    "MonitoringVisit",
+    "PlanItem",
+    "ReturnDetails",
+    "Setting",
     "ApiToken",
     "AuditEvent",
     "Beneficiary",

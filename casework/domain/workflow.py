@@ -1,0 +1,108 @@
+"""Case workflows as data: one transition table per kind, checked by one function.
+
+A transition into a `*_pending` status asks a supervisor: it opens an approval, and only
+the approval decision (approve: on to `on_approve`; reject: back to where the case was)
+leaves that status. Later kinds add their tables here; the checking code does not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A status that waits for a supervisor's decision."""
+
+    approval_type: str
+    on_approve: str
+
+
+@dataclass(frozen=True)
+class Workflow:
+    kind: str
+    code: str  # in case numbers: KTM-RR-2026-00042
+    initial: str
+    transitions: dict[str, tuple[str, ...]]
+    pending: dict[str, Pending] = field(default_factory=dict)
+    final: frozenset[str] = frozenset()
+
+    def allowed(self, status: str) -> tuple[str, ...]:
+        return self.transitions.get(status, ())
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        seen = dict.fromkeys([self.initial, *self.transitions])
+        for targets in self.transitions.values():
+            seen.update(dict.fromkeys(targets))
+        return tuple(seen)
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, kind: str, from_status: str, to_status: str, allowed: tuple[str, ...]):
+        self.kind, self.from_status, self.to_status, self.allowed = (
+            kind,
+            from_status,
+            to_status,
+            allowed,
+        )
+        super().__init__(f"{kind}: {from_status} -> {to_status} is not allowed")
+
+
+RETURN_REINTEGRATION = Workflow(
+    kind="return_reintegration",
+    code="RR",
+    initial="registered",
+    transitions={
+        "registered": ("assessment", "closure_pending"),
+        "assessment": ("plan_pending", "closure_pending"),
+        # Leaving a pending status is the approval's decision (see casework.services.approvals).
+        "plan_pending": ("assistance", "assessment"),
+        "assistance": ("monitoring", "closure_pending"),
+        "monitoring": ("assistance", "closure_pending"),
+        "closure_pending": ("closed", "registered", "assessment", "assistance", "monitoring"),
+        "closed": (),
+    },
+    pending={
+        "plan_pending": Pending("reintegration_plan", on_approve="assistance"),
+        "closure_pending": Pending("case_closure", on_approve="closed"),
+    },
+    final=frozenset({"closed"}),
+)
+
+WORKFLOWS: dict[str, Workflow] = {wf.kind: wf for wf in (RETURN_REINTEGRATION,)}
+
+KINDS = {
+    "return_reintegration": _l("Return and reintegration"),
+}
+
+STATUSES = {
+    "registered": _l("Registered"),
+    "assessment": _l("Assessment"),
+    "plan_pending": _l("Plan awaiting approval"),
+    "assistance": _l("Assistance"),
+    "monitoring": _l("Monitoring"),
+    "closure_pending": _l("Closure awaiting approval"),
+    "closed": _l("Closed"),
+}
+
+
+def workflow(kind: str) -> Workflow:
+    return WORKFLOWS[kind]
+
+
+def check_transition(kind: str, from_status: str, to_status: str) -> None:
+    """Raise TransitionNotAllowed (naming the allowed targets) unless the move is in the table."""
+    allowed = workflow(kind).allowed(from_status)
+    if to_status not in allowed:
+        raise TransitionNotAllowed(kind, from_status, to_status, allowed)
+
+
+def is_pending(kind: str, status: str) -> bool:
+    return status in workflow(kind).pending
+
+
+def is_open(kind: str, status: str) -> bool:
+    return status not in workflow(kind).final
