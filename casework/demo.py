@@ -19,6 +19,7 @@ from casework.domain import matching
 from casework.extensions import db
 from casework.models import Beneficiary, Household, LocalLevel, RegistrationCounter, User, utcnow
 from casework.services import accounts
+from casework.services.numbering import take_numbers
 
 FAMILY_NAMES = [
     "Thapa",
@@ -197,18 +198,6 @@ def ensure_demo_users() -> list[DemoUser]:
     return result
 
 
-def _reserve_numbers(office: str, year: int, count: int) -> int:
-    """Take `count` registration numbers in one step; returns the first."""
-    counter = db.session.get(RegistrationCounter, (office, year), with_for_update=True)
-    if counter is None:
-        counter = RegistrationCounter(office_code=office, year=year, last_number=0)
-        db.session.add(counter)
-    first = counter.last_number + 1
-    counter.last_number += count
-    db.session.flush()
-    return first
-
-
 def _person(rng: random.Random, today: date, sex: str, age: int) -> dict:
     given_pool, middle_pool = (
         (FEMALE_GIVEN, FEMALE_MIDDLE) if sex == "female" else (MALE_GIVEN, MALE_MIDDLE)
@@ -296,7 +285,7 @@ def _insert_batch(rng, households: list[list[dict]], year: int, creator: int | N
     next_number = {}
     for office in set(offices):
         size = sum(len(h) for h, o in zip(households, offices, strict=True) if o == office)
-        next_number[office] = _reserve_numbers(office, year, size)
+        next_number[office] = take_numbers(RegistrationCounter, size, office_code=office, year=year)
     rows = []
     for members, office, household_id in zip(households, offices, household_ids, strict=True):
         for member in members:

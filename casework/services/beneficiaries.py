@@ -7,7 +7,6 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from casework import audit
@@ -28,6 +27,7 @@ from casework.models import (
     get_by_id,
     utcnow,
 )
+from casework.services.numbering import take_numbers
 
 # The fields a caseworker sets; the rest (number, office, keys, stamps) are the system's.
 EDITABLE_FIELDS = (
@@ -135,21 +135,8 @@ def _check_place(record: dict, add) -> None:
 
 def _next_registration_number(office_code: str) -> str:
     year = date.today().year
-    stmt = (
-        select(RegistrationCounter)
-        .where(RegistrationCounter.office_code == office_code, RegistrationCounter.year == year)
-        .with_for_update()
-    )
-    counter = db.session.scalar(stmt)
-    if counter is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(RegistrationCounter(office_code=office_code, year=year))
-        except IntegrityError:
-            pass  # another request created it first; lock theirs below
-        counter = db.session.scalar(stmt)
-    counter.last_number += 1
-    return f"{office_code}-{year}-{counter.last_number:06d}"
+    number = take_numbers(RegistrationCounter, office_code=office_code, year=year)
+    return f"{office_code}-{year}-{number:06d}"
 
 
 def _apply(beneficiary: Beneficiary, record: dict) -> None:
