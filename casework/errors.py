@@ -28,6 +28,7 @@ class CaseworkError(Exception):
     def __init__(self, message: str | None = None, fields: dict[str, list[str]] | None = None):
         self.message = str(message or self.default_message)
         self.fields = fields or {}
+        self.extra: dict = {}  # more keys for the API's error object (e.g. "allowed")
         super().__init__(self.message)
 
 
@@ -62,6 +63,24 @@ class StaleVersion(CaseworkError):
     )
 
 
+class TransitionConflict(CaseworkError):
+    """A status change the kind's workflow does not allow from the current status."""
+
+    status = 409
+    code = "transition_not_allowed"
+
+    def __init__(self, from_status: str, to_status: str, allowed: tuple[str, ...]):
+        self.allowed = list(allowed)
+        message = _l(
+            "A case cannot go from %(from_status)s to %(to_status)s. Allowed: %(allowed)s.",
+            from_status=from_status,
+            to_status=to_status,
+            allowed=", ".join(allowed) or _l("none"),
+        )
+        super().__init__(str(message), {"to": [str(message)]})
+        self.extra = {"allowed": self.allowed}
+
+
 class Conflict(CaseworkError):
     status = 409
     code = "conflict"
@@ -79,11 +98,13 @@ def wants_json() -> bool:
 
 
 def error_response(
-    status: int, code: str, message: str, fields: dict | None = None, headers=None
+    status: int, code: str, message: str, fields: dict | None = None, headers=None, extra=None
 ) -> Response:
     """The error in the contract's JSON envelope under /api/, as a page elsewhere."""
     if wants_json():
-        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        body = {
+            "error": {"code": code, "message": message, "fields": fields or {}, **(extra or {})}
+        }
         response = make_response(jsonify(body), status)
     else:
         page = render_template("error.html", status=status, message=message)
@@ -117,7 +138,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CaseworkError)
     def handle_domain_error(error: CaseworkError):
         db.session.rollback()
-        return error_response(error.status, error.code, error.message, error.fields)
+        return error_response(
+            error.status, error.code, error.message, error.fields, extra=error.extra
+        )
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -68,7 +68,7 @@ class DocumentSchema(ma.Schema):
     issuing_country = fields.String(allow_none=True, load_default=None)
 
 
-def _Id(**kwargs) -> fields.Integer:  # noqa: N802  (reads as a field type)
+def Id(**kwargs) -> fields.Integer:  # noqa: N802  (reads as a field type)
     """A strict integer id: "5" (a string) is refused, as are ids no database can hold."""
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
@@ -84,8 +84,8 @@ class BeneficiaryWriteSchema(ma.Schema):
     dob_estimated = fields.Boolean()
     nationality = fields.String()
     phone = fields.String()
-    district_id = _Id(allow_none=True)
-    local_level_id = _Id(allow_none=True)
+    district_id = Id(allow_none=True)
+    local_level_id = Id(allow_none=True)
     ward = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=99))
     address_line = fields.String()
     relationship_to_head = fields.String(
@@ -110,7 +110,7 @@ class BeneficiaryWriteSchema(ma.Schema):
 class BeneficiaryCreateSchema(BeneficiaryWriteSchema):
     given_name = fields.String(required=True)
     sex = fields.String(required=True, validate=validate.OneOf(list(codes.SEX)))
-    household_id = _Id(allow_none=True, load_default=None)
+    household_id = Id(allow_none=True, load_default=None)
     office = fields.String(
         load_default=None, metadata={"description": "Admins only; others register in their office."}
     )

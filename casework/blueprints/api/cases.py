@@ -1,0 +1,232 @@
+"""/api/v1/cases and /api/v1/approvals (DESIGN.md, Contracts)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from casework.auth.permissions import Permission, require
+from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema
+from casework.domain import reintegration, workflow
+from casework.errors import ValidationError
+from casework.extensions import db
+from casework.models import User
+from casework.services import approvals, cases
+
+blp = Blueprint("api_cases", __name__, description="Cases and approvals")
+
+
+@blp.before_request
+def staff_only() -> None:
+    """Refuse roles without access to cases before parsing input."""
+    require(current_user, Permission.CASE_VIEW)
+
+
+def _codes(table) -> validate.OneOf:
+    return validate.OneOf(list(table))
+
+
+class CaseSchema(ma.Schema):
+    id = fields.Integer()
+    case_number = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    beneficiary_id = fields.Integer()
+    office = fields.String(attribute="office_code")
+    assigned_to = fields.Function(lambda case: case.assigned_to.username)
+    version = fields.Integer()
+    opened_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    closure_reason = fields.String(allow_none=True)
+    host_country = fields.Function(lambda c: c.return_details and c.return_details.host_country)
+    return_date = fields.Function(
+        lambda c: c.return_details and c.return_details.return_date.isoformat()
+    )
+    return_reason = fields.Function(lambda c: c.return_details and c.return_details.return_reason)
+    arrival_help = fields.Function(lambda c: c.return_details and c.return_details.arrival_help)
+
+
+class CaseListSchema(ListSchema):
+    items = fields.List(fields.Nested(CaseSchema))
+
+
+class CaseQuerySchema(PageQuerySchema):
+    kind = fields.String(load_default=None, validate=_codes(workflow.KINDS))
+    status = fields.String(load_default=None, validate=_codes(workflow.STATUSES))
+
+
+class ReturnFieldsSchema(ma.Schema):
+    host_country = fields.String()
+    return_date = fields.Date()
+    return_reason = fields.String(validate=_codes(reintegration.RETURN_REASONS))
+    arrival_help = fields.List(fields.String(validate=_codes(reintegration.ARRIVAL_HELP)))
+
+
+class CaseCreateSchema(ReturnFieldsSchema):
+    kind = fields.String(required=True, validate=_codes(workflow.KINDS))
+    beneficiary_id = Id(required=True)
+    assigned_to = fields.String(load_default=None, metadata={"description": "a username"})
+    host_country = fields.String(required=True)
+    return_date = fields.Date(required=True)
+    return_reason = fields.String(required=True, validate=_codes(reintegration.RETURN_REASONS))
+
+
+class CasePatchSchema(ReturnFieldsSchema):
+    version = Id(required=True)
+    assigned_to = fields.String(metadata={"description": "a username; supervisors only"})
+
+
+class TransitionSchema(ma.Schema):
+    to = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    version = Id(required=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=cases.MAX_NOTE))
+    closure_reason = fields.String(
+        load_default=None, validate=_codes(reintegration.CLOSURE_REASONS)
+    )
+
+
+class CaseEventSchema(ma.Schema):
+    id = fields.Integer()
+    occurred_at = fields.DateTime()
+    user = fields.Function(lambda e: e.user.username if e.user else None)
+    event = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    comment = fields.String()
+    changes = fields.Dict()
+
+
+class HistorySchema(ma.Schema):
+    items = fields.List(fields.Nested(CaseEventSchema))
+
+
+class ApprovalSchema(ma.Schema):
+    id = fields.Integer()
+    type = fields.String(attribute="approval_type")
+    subject_id = fields.Integer()
+    case_id = fields.Integer()
+    case_number = fields.Function(lambda a: a.case.case_number)
+    requested_by = fields.Function(lambda a: a.requested_by.username)
+    requested_at = fields.DateTime()
+    comment = fields.String(attribute="request_comment")
+
+
+class ApprovalListSchema(ListSchema):
+    items = fields.List(fields.Nested(ApprovalSchema))
+
+
+class DecisionSchema(ma.Schema):
+    comment = fields.String(required=True, validate=validate.Length(max=approvals.MAX_COMMENT))
+
+
+def _user_id(username: str | None) -> int | None:
+    if username is None:
+        return None
+    user_id = db.session.scalar(select(User.id).where(User.username == username.lower()))
+    if user_id is None:
+        raise ValidationError(fields={"assigned_to": ["No such user."]})
+    return user_id
+
+
+@blp.get("/cases")
+@blp.arguments(CaseQuerySchema, location="query")
+@blp.response(200, CaseListSchema)
+def list_cases(args):
+    """Cases the caller may see: a caseworker's own, a supervisor's office, all for admins."""
+    filters = cases.CaseFilters(**args)
+    items, total = cases.search(current_user, filters)
+    return {"items": items, "total": total, "page": filters.page, "per_page": filters.per_page}
+
+
+@blp.post("/cases")
+@blp.arguments(CaseCreateSchema)
+@blp.response(201, CaseSchema)
+def create_case(data):
+    """Open a case for a beneficiary; assigned to the caller unless a supervisor names someone."""
+    kind, beneficiary_id = data.pop("kind"), data.pop("beneficiary_id")
+    assignee = _user_id(data.pop("assigned_to", None))
+    case = cases.open_case(current_user, kind, beneficiary_id, data, assigned_to_id=assignee)
+    db.session.commit()
+    return case
+
+
+@blp.get("/cases/<int:case_id>")
+@blp.response(200, CaseSchema)
+def get_case(case_id: int):
+    return cases.get(current_user, case_id)
+
+
+@blp.patch("/cases/<int:case_id>")
+@blp.arguments(CasePatchSchema)
+@blp.response(200, CaseSchema)
+def patch_case(data, case_id: int):
+    """Change the kind's fields, or `assigned_to` (supervisors); `version` must be current."""
+    case = cases.get(current_user, case_id)
+    version = data.pop("version")
+    assignee = data.pop("assigned_to", None)
+    if data:
+        cases.update(current_user, case, data, version)
+        version = case.version
+    if assignee is not None:
+        cases.assign(current_user, case, _user_id(assignee), version)
+    db.session.commit()
+    return case
+
+
+@blp.post("/cases/<int:case_id>/transitions")
+@blp.arguments(TransitionSchema)
+@blp.response(200, CaseSchema)
+def transition(data, case_id: int):
+    """Move the case; 409 names the allowed statuses, or says the version is stale."""
+    case = cases.get(current_user, case_id)
+    cases.transition(
+        current_user, case, data["to"], data["version"], data["comment"], data["closure_reason"]
+    )
+    db.session.commit()
+    return case
+
+
+@blp.get("/cases/<int:case_id>/history")
+@blp.response(200, HistorySchema)
+def case_history(case_id: int):
+    case = cases.get(current_user, case_id)
+    return {"items": cases.history(current_user, case)}
+
+
+@blp.get("/approvals")
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, ApprovalListSchema)
+def list_approvals(args):
+    """The pending items of the caller's office (supervisors), oldest first."""
+    items = approvals.queue(current_user)
+    start = (args["page"] - 1) * args["per_page"]
+    return {
+        "items": items[start : start + args["per_page"]],
+        "total": len(items),
+        "page": args["page"],
+        "per_page": args["per_page"],
+    }
+
+
+def _decide(approval_id: int, data: dict, approve: bool):
+    item = approvals.get(current_user, approval_id)
+    approvals.decide(current_user, item, approve=approve, comment=data["comment"])
+    db.session.commit()
+    return item
+
+
+@blp.post("/approvals/<int:approval_id>/approve")
+@blp.arguments(DecisionSchema)
+@blp.response(200, ApprovalSchema)
+def approve(data, approval_id: int):
+    return _decide(approval_id, data, approve=True)
+
+
+@blp.post("/approvals/<int:approval_id>/reject")
+@blp.arguments(DecisionSchema)
+@blp.response(200, ApprovalSchema)
+def reject(data, approval_id: int):
+    return _decide(approval_id, data, approve=False)
