@@ -89,9 +89,10 @@ def _register_blueprints(app: Flask) -> None:
     from casework.blueprints.api import init_api
     from casework.blueprints.auth.views import bp as auth_bp
     from casework.blueprints.beneficiaries.views import bp as beneficiaries_bp
+    from casework.blueprints.cases.views import bp as cases_bp
     from casework.blueprints.main.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, beneficiaries_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, beneficiaries_bp, cases_bp, admin_bp):
         app.register_blueprint(blueprint)
     init_api(app)
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from casework.extensions import db
 
@@ -107,7 +108,8 @@ def error_response(
         }
         response = make_response(jsonify(body), status)
     else:
-        page = render_template("error.html", status=status, message=message)
+        title = HTTP_STATUS_CODES.get(status, "")
+        page = render_template("error.html", status=status, title=title, message=message)
         response = make_response(page, status)
     response.headers.extend(headers or {})
     return response

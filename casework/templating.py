@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
 from casework.auth.permissions import Permission, can
-from casework.domain import codes
+from casework.domain import codes, reintegration, workflow
 
 
 def _label(table: dict, code: str | None) -> str:
@@ -22,6 +24,8 @@ def url_with(**changes) -> str:
     args.update({k: v for k, v in changes.items() if v is not None})
     for key in [k for k, v in changes.items() if v is None]:
         args.pop(key, None)
+    if request.endpoint is None:  # an error page for an address that matched no route
+        return f"{request.path}?{urlencode(args)}"
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
@@ -35,6 +39,9 @@ def register_template_helpers(app: Flask) -> None:
             "label": _label,
             "current_locale": str(get_locale() or "en"),
             "url_with": url_with,
+            "KINDS": workflow.KINDS,
+            "STATUSES": workflow.STATUSES,
+            "reintegration": reintegration,
         }
 
     @app.template_filter("date")

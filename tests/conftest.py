@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, text
 
@@ -58,13 +59,25 @@ def app():
         db.engine.dispose()
 
 
+def _forget_request_globals(sender, **extra) -> None:
+    """Give every request an empty `flask.g`, as a real server does.
+
+    The test's app context stays pushed for factories and assertions, and Flask reuses it
+    for each test-client request, so `g` would outlive a request (Flask-Login caches the
+    signed-in user there, Flask-WTF the CSRF token): a second client would act as the first.
+    """
+    g._get_current_object().__dict__.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(app):
     """Each test starts in an app context on a database holding only reference data."""
     ctx = app.app_context()
     ctx.push()
     app.config["WTF_CSRF_ENABLED"] = False
+    request_started.connect(_forget_request_globals, app)
     yield
+    request_started.disconnect(_forget_request_globals, app)
     db.session.rollback()
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]

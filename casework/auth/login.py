@@ -26,9 +26,15 @@ def init_login(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = get_by_id(User, int(user_id)) if user_id.isdigit() else None
-    return user if user and user.active else None
+def _load_user(session_id: str) -> User | None:
+    """The session's user, unless their sessions were ended since (see User.get_id)."""
+    user_id, _, epoch = session_id.partition(".")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
+    user = get_by_id(User, int(user_id))
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    return user
 
 
 def is_api_request() -> bool:

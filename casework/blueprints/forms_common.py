@@ -38,6 +38,9 @@ def apply_errors(form: FlaskForm, error: ValidationError) -> None:
             form.form_errors.extend(f"{name}: {m}" for m in messages)
         else:
             field.errors = list(field.errors or []) + list(messages)
+            # form.errors was computed at validation and misses errors on nested fields
+            # (documents, plan items): the page's summary reads this flag too.
+            form.service_field_errors = True
 
 
 def _find_field(form, dotted: str):

@@ -25,12 +25,23 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Part of the session's user id: bumping it (sign-out, password reset, deactivation)
+    # ends every session of the user, even a copied cookie (cookies are signed, not stored).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
-    __mapper_args__ = {"version_id_col": version}
+    # The version counts an admin's edits (role, office, name, active) only: a sign-in or
+    # sign-out must not make an admin's open edit form stale. Services bump it themselves.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_epoch}"
+
+    def end_sessions(self) -> None:
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}@{self.office_code}>"

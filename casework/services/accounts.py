@@ -61,6 +61,8 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def record_logout(user: User) -> None:
+    """Sign-out ends every session of the user, including any copy of the cookie."""
+    user.end_sessions()
     audit.record("auth.logout", object_type="user", object_id=user.id, actor=user)
 
 
@@ -77,7 +79,7 @@ def _check_role_and_office(role: str, office_code: str, errors: dict) -> None:
     if role not in set(Role):
         errors.setdefault("role", []).append(_("Choose a role from the list."))
     if not db.session.get(Office, office_code or ""):
-        errors.setdefault("office", []).append(_("Choose an office from the list."))
+        errors.setdefault("office_code", []).append(_("Choose an office from the list."))
 
 
 def create_user(actor: User | None, data: UserInput) -> User:
@@ -156,6 +158,10 @@ def update_user(actor: User, user: User, changes: dict, version: int) -> User:
     before = {k: getattr(user, k) for k in merged}
     for key, value in merged.items():
         setattr(user, key, value)
+    if before != merged:
+        user.version += 1
+    if any(before[k] != merged[k] for k in ("role", "office_code", "active")):
+        user.end_sessions()  # new access takes effect at once: sign in again
     db.session.flush()
     audit.record(
         "user.update",
@@ -172,6 +178,7 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
     if problems := _password_errors(new_password):
         raise ValidationError(fields={"password": problems})
     user.password_hash = hash_password(new_password)
+    user.end_sessions()
     db.session.flush()
     # The password itself is never written to the log.
     audit.record("user.password_reset", object_type="user", object_id=user.id, actor=actor)

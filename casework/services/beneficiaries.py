@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -82,9 +83,12 @@ def snapshot(beneficiary: Beneficiary) -> dict:
 
 def _clean(data: dict) -> dict:
     cleaned = dict(data)
-    for key in ("given_name", "family_name", "name_ne", "address_line"):
-        if isinstance(cleaned.get(key), str):
-            cleaned[key] = " ".join(cleaned[key].split())
+    for key in ("given_name", "family_name", "name_ne", "address_line", "phone"):
+        value = cleaned.get(key)
+        if value is None:
+            cleaned[key] = ""  # a field left out of a form post is empty, not NULL
+        elif isinstance(value, str):
+            cleaned[key] = " ".join(unicodedata.normalize("NFC", value).split())
     if isinstance(cleaned.get("nationality"), str):
         cleaned["nationality"] = cleaned["nationality"].strip().upper()
     for doc in cleaned.get("documents") or []:
@@ -179,6 +183,11 @@ def _office_for(actor: User, office_code: str | None) -> str:
     if not db.session.get(Office, office_code):
         raise ValidationError(fields={"office": [_("Unknown office.")]})
     return office_code
+
+
+def check_new(data: dict) -> None:
+    """Raise ValidationError if `data` could not be registered as it is."""
+    _validate(_clean({**DEFAULTS, "documents": [], **data}))
 
 
 def register(

@@ -525,3 +525,25 @@ def follow_ups(actor: User, case: Case) -> list[FollowUp]:
     require(actor, Permission.CASE_VIEW, case)
     stmt = select(FollowUp).where(FollowUp.case_id == case.id)
     return list(db.session.scalars(stmt.order_by(FollowUp.done_at.is_not(None), FollowUp.due_date)))
+
+
+def assignable_users(actor: User, office_code: str) -> list[User]:
+    """Who may be given a case of this office (for the assignment forms)."""
+    require(actor, Permission.CASE_VIEW)
+    stmt = select(User).where(User.office_code == office_code, User.active.is_(True))
+    return [
+        u
+        for u in db.session.scalars(stmt.order_by(User.username))
+        if may_be_assigned(u, office_code)
+    ]
+
+
+def office_staff(actor: User) -> list[User]:
+    """Everyone of the actor's office who may hold cases, active or not (for reassignment)."""
+    require(actor, Permission.CASE_ASSIGN)
+    stmt = select(User).where(User.office_code == actor.office_code)
+    return list(db.session.scalars(stmt.order_by(User.active.desc(), User.username)))
+
+
+def user_id_by_username(username: str) -> int | None:
+    return db.session.scalar(select(User.id).where(User.username == (username or "").lower()))

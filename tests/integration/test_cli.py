@@ -31,7 +31,7 @@ def test_users_create_refuses_bad_input_naming_the_field(app):
         input="short\n",
     )
     assert result.exit_code == 1
-    assert "office:" in result.output and "password:" in result.output
+    assert "office_code:" in result.output and "password:" in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 

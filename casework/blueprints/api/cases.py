@@ -6,14 +6,12 @@ import marshmallow as ma
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from sqlalchemy import select
 
 from casework.auth.permissions import Permission, require
 from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema
 from casework.domain import reintegration, workflow
 from casework.errors import ValidationError
 from casework.extensions import db
-from casework.models import User
 from casework.services import approvals, cases
 
 blp = Blueprint("api_cases", __name__, description="Cases and approvals")
@@ -125,7 +123,7 @@ class DecisionSchema(ma.Schema):
 def _user_id(username: str | None) -> int | None:
     if username is None:
         return None
-    user_id = db.session.scalar(select(User.id).where(User.username == username.lower()))
+    user_id = cases.user_id_by_username(username)
     if user_id is None:
         raise ValidationError(fields={"assigned_to": ["No such user."]})
     return user_id

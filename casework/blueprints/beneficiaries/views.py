@@ -56,23 +56,11 @@ def new():
     require(current_user, Permission.BENEFICIARY_CREATE)
     form = RegisterForm()
     _prepare(form, form.district_id.data)
-    matches = []
+    matches, status = [], 200
     if form.validate_on_submit():
-        data = form.data_for_service()
         try:
-            household_id = None
-            if (form.household_of.data or "").strip():
-                household_id = service.household_of(current_user, form.household_of.data)
-                data["relationship_to_head"] = form.relationship_to_head.data
-            if not form.confirm_not_duplicate.data:
-                matches = service.find_matches(
-                    current_user,
-                    service.person_of(data),
-                    document_numbers=[d["number"] for d in data["documents"]],
-                    threshold=current_app.config["DUPLICATE_SCORE_THRESHOLD"],
-                )
-            if not matches:
-                beneficiary = service.register(current_user, data, household_id=household_id)
+            beneficiary, matches = _register_unless_duplicate(form)
+            if beneficiary is not None:
                 db.session.commit()
                 flash(
                     _(
@@ -86,9 +74,31 @@ def new():
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
-    failed = request.method == "POST" and bool(form.errors or form.form_errors)
+            status = 422
+    elif request.method == "POST":
+        status = 422
     page = render_template("beneficiaries/form.html", form=form, matches=matches, mode="new")
-    return page, 422 if failed else 200
+    return page, status
+
+
+def _register_unless_duplicate(form: RegisterForm):
+    """Register, or return the likely duplicates for the caseworker to check first."""
+    data = form.data_for_service()
+    household_id = None
+    if (form.household_of.data or "").strip():
+        household_id = service.household_of(current_user, form.household_of.data)
+        data["relationship_to_head"] = form.relationship_to_head.data
+    service.check_new(data)  # invalid input is reported before any duplicate
+    if not form.confirm_not_duplicate.data:
+        matches = service.find_matches(
+            current_user,
+            service.person_of(data),
+            document_numbers=[d["number"] for d in data["documents"]],
+            threshold=current_app.config["DUPLICATE_SCORE_THRESHOLD"],
+        )
+        if matches:
+            return None, matches
+    return service.register(current_user, data, household_id=household_id), []
 
 
 @bp.get("/<int:beneficiary_id>")
@@ -106,7 +116,8 @@ def edit(beneficiary_id: int):
     form = EditForm(obj=beneficiary) if request.method == "GET" else EditForm()
     if request.method == "GET":
         form.version.data = beneficiary.version
-        if len(form.documents.entries) <= len(beneficiary.documents):
+        entries = form.documents.entries
+        if len(entries) <= len(beneficiary.documents) and len(entries) < form.documents.max_entries:
             form.documents.append_entry()  # room for one more document
     _prepare(form, form.district_id.data)
     stale = False

@@ -1,0 +1,170 @@
+"""Forms of the case pages. They parse input; the services hold the rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import NumberRange, Optional
+
+from casework.blueprints.forms_common import MultiCheckboxField, OptionalIntSelectField
+from casework.domain import codes, reintegration, workflow
+
+
+class ReturnFieldsForm(FlaskForm):
+    host_country = SelectField(_l("Returned from"), choices=[], validate_choice=False)
+    return_date = DateField(_l("Date of return"), validators=[Optional()])
+    return_reason = SelectField(
+        _l("Reason for return"),
+        choices=[("", "—")] + codes.choices(reintegration.RETURN_REASONS),
+        validate_choice=False,
+    )
+    arrival_help = MultiCheckboxField(
+        _l("Help given on arrival"),
+        choices=codes.choices(reintegration.ARRIVAL_HELP),
+        validate_choice=False,
+    )
+
+    def set_countries(self, countries) -> None:
+        self.host_country.choices = [("", "—")] + [
+            (c.code, c.name) for c in countries if c.code != "NP"
+        ]
+
+    def return_data(self) -> dict:
+        return {
+            "host_country": self.host_country.data or "",
+            "return_date": self.return_date.data,
+            "return_reason": self.return_reason.data or None,
+            "arrival_help": self.arrival_help.data or [],
+        }
+
+
+class OpenCaseForm(ReturnFieldsForm):
+    kind = SelectField(
+        _l("Kind of case"), choices=codes.choices(workflow.KINDS), validate_choice=False
+    )
+    assigned_to = OptionalIntSelectField(_l("Assigned to"), choices=[], validate_choice=False)
+
+
+class EditCaseForm(ReturnFieldsForm):
+    version = HiddenField()
+
+
+class TransitionForm(FlaskForm):
+    to = SelectField(_l("Move to"), choices=[], validate_choice=False)
+    comment = TextAreaField(_l("Comment"))
+    closure_reason = SelectField(
+        _l("Reason for closing (when closing)"),
+        choices=[("", "—")] + codes.choices(reintegration.CLOSURE_REASONS),
+        validate_choice=False,
+    )
+    version = HiddenField()
+
+
+class AssignForm(FlaskForm):
+    assigned_to = OptionalIntSelectField(_l("Assign to"), choices=[], validate_choice=False)
+    comment = StringField(_l("Why (optional)"))
+    version = HiddenField()
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"))
+    confidential = BooleanField(
+        _l("Confidential: only the assigned caseworker and supervisors can read it")
+    )
+
+
+class FollowUpForm(FlaskForm):
+    title = StringField(_l("What needs doing"))
+    due_date = DateField(_l("Due"), validators=[Optional()])
+
+
+class PlanItemForm(Form):
+    assistance_type = SelectField(
+        _l("Assistance"),
+        choices=[("", "—")] + codes.choices(reintegration.ASSISTANCE_TYPES),
+        validate_choice=False,
+    )
+    description = StringField(_l("Details"))
+    budget_npr = IntegerField(_l("Budget (NPR)"), validators=[Optional()])
+
+
+class PlanForm(FlaskForm):
+    plan_goals = TextAreaField(_l("Goals of the reintegration plan"))
+    items = FieldList(FormField(PlanItemForm), min_entries=3, max_entries=12)
+
+    def items_data(self) -> list[dict]:
+        return [
+            {
+                "assistance_type": entry.form.assistance_type.data,
+                "description": entry.form.description.data or "",
+                "budget_npr": entry.form.budget_npr.data,
+            }
+            for entry in self.items
+            if entry.form.assistance_type.data or entry.form.budget_npr.data
+        ]
+
+
+class DeliveryForm(FlaskForm):
+    assistance_type = SelectField(
+        _l("Assistance"),
+        choices=[("", "—")] + codes.choices(reintegration.ASSISTANCE_TYPES),
+        validate_choice=False,
+    )
+    amount_npr = IntegerField(_l("Amount (NPR)"), validators=[Optional()])
+    delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
+    delivered_by = StringField(_l("Delivered by"))
+    notes = TextAreaField(_l("Notes"))
+
+
+class VisitForm(FlaskForm):
+    visit_date = DateField(_l("Visit date"), validators=[Optional()])
+    economic = DecimalField(
+        _l("Economic (0–1)"), places=2, validators=[Optional(), NumberRange(0, 1)]
+    )
+    social = DecimalField(_l("Social (0–1)"), places=2, validators=[Optional(), NumberRange(0, 1)])
+    psychosocial = DecimalField(
+        _l("Psychosocial (0–1)"), places=2, validators=[Optional(), NumberRange(0, 1)]
+    )
+    notes = TextAreaField(_l("Notes"))
+
+    def visit_data(self) -> dict:
+        def number(field):
+            return float(field.data) if field.data is not None else None
+
+        return {
+            "visit_date": self.visit_date.data,
+            "economic": number(self.economic),
+            "social": number(self.social),
+            "psychosocial": number(self.psychosocial),
+            "notes": self.notes.data or "",
+        }
+
+
+class DecisionForm(FlaskForm):
+    comment = TextAreaField(_l("Comment (required)"))
+
+
+class ReassignForm(FlaskForm):
+    from_user = OptionalIntSelectField(_l("All open cases of"), choices=[], validate_choice=False)
+    to_user = OptionalIntSelectField(_l("Go to"), choices=[], validate_choice=False)
+    comment = StringField(_l("Why"))
+
+
+class SettingsForm(FlaskForm):
+    weight_economic = DecimalField(_l("Weight of the economic score"), places=2)
+    weight_social = DecimalField(_l("Weight of the social score"), places=2)
+    weight_psychosocial = DecimalField(_l("Weight of the psychosocial score"), places=2)
+    threshold = DecimalField(_l("Sustainable at or above (0–1)"), places=2)

@@ -1,0 +1,402 @@
+"""Case pages: list, open, the case page with its actions, edit; my work; approvals."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from casework.auth.permissions import Permission, can, require, sees_confidential
+from casework.blueprints.cases.forms import (
+    AssignForm,
+    DecisionForm,
+    DeliveryForm,
+    EditCaseForm,
+    FollowUpForm,
+    NoteForm,
+    OpenCaseForm,
+    PlanForm,
+    ReassignForm,
+    TransitionForm,
+    VisitForm,
+)
+from casework.blueprints.forms_common import apply_errors
+from casework.domain import codes, workflow
+from casework.errors import CaseworkError, StaleVersion, ValidationError
+from casework.extensions import db
+from casework.services import approvals, beneficiaries, cases, reference, reintegration, settings
+from casework.services import work as work_service
+
+bp = Blueprint("cases", __name__)
+
+
+def _version(form) -> int:
+    value = form.version.data or ""
+    return int(value) if value.isdigit() else -1
+
+
+# --- lists and opening -------------------------------------------------------------------
+
+
+@bp.get("/cases/")
+def index():
+    require(current_user, Permission.CASE_VIEW)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    filters = cases.CaseFilters(
+        kind=request.args.get("kind") if request.args.get("kind") in workflow.KINDS else None,
+        status=request.args.get("status")
+        if request.args.get("status") in workflow.STATUSES
+        else None,
+        open_only=request.args.get("open") == "1",
+        page=page,
+        per_page=current_app.config["PER_PAGE"],
+    )
+    items, total = cases.search(current_user, filters)
+    pages = max((total + filters.per_page - 1) // filters.per_page, 1)
+    return render_template(
+        "cases/index.html", items=items, total=total, page=page, pages=pages, filters=filters
+    )
+
+
+@bp.route("/beneficiaries/<int:beneficiary_id>/cases/new", methods=["GET", "POST"])
+def new(beneficiary_id: int):
+    require(current_user, Permission.CASE_CREATE)
+    person = beneficiaries.get(current_user, beneficiary_id)
+    form = OpenCaseForm()
+    form.set_countries(reference.countries())
+    form.assigned_to.choices = [(u.id, u.username) for u in _assignees(person.office_code)]
+    if request.method == "GET":
+        form.assigned_to.data = current_user.id
+    if form.validate_on_submit():
+        try:
+            case = cases.open_case(
+                current_user,
+                form.kind.data,
+                person.id,
+                form.return_data(),
+                assigned_to_id=form.assigned_to.data,
+            )
+            db.session.commit()
+            flash(_("Opened case %(number)s.", number=case.case_number), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+    failed = request.method == "POST"
+    return render_template("cases/new.html", form=form, person=person), 422 if failed else 200
+
+
+def _assignees(office_code: str):
+    if can(current_user, Permission.CASE_ASSIGN):
+        return cases.assignable_users(current_user, office_code)
+    return [current_user]
+
+
+# --- the case page ---------------------------------------------------------------------
+
+
+def _case_page(case, status: int = 200, **forms):
+    """Render the case page; `forms` replaces the blank form of the action that failed."""
+    allowed = cases.allowed_transitions(current_user, case)
+    transition_form = forms.get("transition_form") or TransitionForm(formdata=None)
+    transition_form.to.choices = [(s, str(workflow.STATUSES[s])) for s in allowed]
+    transition_form.version.data = case.version
+    assign_form = forms.get("assign_form") or AssignForm(formdata=None)
+    assign_form.version.data = case.version
+    if can(current_user, Permission.CASE_ASSIGN, case):
+        assign_form.assigned_to.choices = [
+            (u.id, u.username) for u in cases.assignable_users(current_user, case.office_code)
+        ]
+        assign_form.assigned_to.data = assign_form.assigned_to.data or case.assigned_to_id
+    plan_form = forms.get("plan_form") or _plan_form(case)
+    context = {
+        "case": case,
+        "details": case.return_details,
+        "allowed": allowed,
+        "transition_form": transition_form,
+        "assign_form": assign_form,
+        "note_form": forms.get("note_form") or NoteForm(formdata=None),
+        "follow_up_form": forms.get("follow_up_form") or FollowUpForm(formdata=None),
+        "plan_form": plan_form,
+        "delivery_form": forms.get("delivery_form") or DeliveryForm(formdata=None),
+        "visit_form": forms.get("visit_form") or VisitForm(formdata=None),
+        "notes": cases.notes(current_user, case),
+        "sees_confidential": sees_confidential(current_user, case),
+        "follow_ups": cases.follow_ups(current_user, case),
+        "history": cases.history(current_user, case),
+        "budget": reintegration.budget(case) if case.return_details else None,
+        "score_settings": settings.reintegration_settings(),
+        "can_work": can(current_user, Permission.CASE_WORK, case)
+        and workflow.is_open(case.kind, case.status),
+        "plan_editable": case.status in reintegration.PLAN_EDITABLE,
+        "delivery_allowed": case.status in reintegration.DELIVERY_ALLOWED,
+    }
+    return render_template("cases/show.html", **context), status
+
+
+def _plan_form(case) -> PlanForm:
+    form = PlanForm(formdata=None)
+    details = case.return_details
+    form.plan_goals.data = details.plan_goals
+    while len(form.items.entries) < len(details.plan_items) + 1:
+        form.items.append_entry()
+    for entry, item in zip(form.items.entries, details.plan_items, strict=False):
+        entry.form.assistance_type.data = item.assistance_type
+        entry.form.description.data = item.description
+        entry.form.budget_npr.data = item.budget_npr
+    return form
+
+
+@bp.get("/cases/<int:case_id>")
+def show(case_id: int):
+    return _case_page(cases.get(current_user, case_id))
+
+
+def _act(case, form_name: str, form, action, success: str):
+    """Run one action of the case page: commit and redirect, or show the form's errors."""
+    if form.validate_on_submit():
+        try:
+            action()
+            db.session.commit()
+            flash(success, "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            status = 422
+        except StaleVersion as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = 409
+        except CaseworkError as error:
+            db.session.rollback()
+            if error.status == 404:
+                raise
+            form.form_errors.append(error.message)
+            status = error.status
+    else:
+        status = 422
+    db.session.expire_all()
+    return _case_page(cases.get(current_user, case.id), status, **{form_name: form})
+
+
+@bp.post("/cases/<int:case_id>/transition")
+def transition(case_id: int):
+    case = cases.get(current_user, case_id)
+    form = TransitionForm()
+    return _act(
+        case,
+        "transition_form",
+        form,
+        lambda: cases.transition(
+            current_user,
+            case,
+            form.to.data,
+            _version(form),
+            form.comment.data or "",
+            form.closure_reason.data or None,
+        ),
+        _("The case moved on."),
+    )
+
+
+@bp.post("/cases/<int:case_id>/assign")
+def assign(case_id: int):
+    case = cases.get(current_user, case_id)
+    form = AssignForm()
+    return _act(
+        case,
+        "assign_form",
+        form,
+        lambda: cases.assign(
+            current_user, case, form.assigned_to.data, _version(form), form.comment.data or ""
+        ),
+        _("The case was assigned."),
+    )
+
+
+@bp.post("/cases/<int:case_id>/notes")
+def add_note(case_id: int):
+    case = cases.get(current_user, case_id)
+    form = NoteForm()
+    return _act(
+        case,
+        "note_form",
+        form,
+        lambda: cases.add_note(current_user, case, form.body.data, form.confidential.data),
+        _("Note added."),
+    )
+
+
+@bp.post("/cases/<int:case_id>/follow-ups")
+def add_follow_up(case_id: int):
+    case = cases.get(current_user, case_id)
+    form = FollowUpForm()
+    return _act(
+        case,
+        "follow_up_form",
+        form,
+        lambda: cases.add_follow_up(current_user, case, form.title.data, form.due_date.data),
+        _("Follow-up added."),
+    )
+
+
+@bp.post("/follow-ups/<int:follow_up_id>/done")
+def follow_up_done(follow_up_id: int):
+    follow_up = cases.complete_follow_up(current_user, follow_up_id)
+    db.session.commit()
+    flash(_("Marked as done."), "success")
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for("cases.show", case_id=follow_up.case_id))
+
+
+@bp.post("/cases/<int:case_id>/plan")
+def save_plan(case_id: int):
+    case = cases.get(current_user, case_id)
+    form = PlanForm()
+    return _act(
+        case,
+        "plan_form",
+        form,
+        lambda: reintegration.save_plan(
+            current_user, case, form.plan_goals.data, form.items_data()
+        ),
+        _("Plan saved."),
+    )
+
+
+@bp.post("/cases/<int:case_id>/assistance")
+def record_delivery(case_id: int):
+    case = cases.get(current_user, case_id)
+    form = DeliveryForm()
+    data = {
+        "assistance_type": form.assistance_type.data or None,
+        "amount_npr": form.amount_npr.data,
+        "delivered_on": form.delivered_on.data,
+        "delivered_by": form.delivered_by.data or "",
+        "notes": form.notes.data or "",
+    }
+    return _act(
+        case,
+        "delivery_form",
+        form,
+        lambda: reintegration.record_delivery(current_user, case, data),
+        _("Assistance recorded."),
+    )
+
+
+@bp.post("/cases/<int:case_id>/visits")
+def record_visit(case_id: int):
+    case = cases.get(current_user, case_id)
+    form = VisitForm()
+    return _act(
+        case,
+        "visit_form",
+        form,
+        lambda: reintegration.record_visit(current_user, case, form.visit_data()),
+        _("Monitoring visit recorded."),
+    )
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+def edit(case_id: int):
+    case = cases.get(current_user, case_id)
+    require(current_user, Permission.CASE_WORK, case)
+    form = EditCaseForm(obj=case.return_details) if request.method == "GET" else EditCaseForm()
+    form.set_countries(reference.countries())
+    if request.method == "GET":
+        form.version.data = case.version
+    status = 200
+    if form.validate_on_submit():
+        try:
+            cases.update(current_user, case, form.return_data(), _version(form))
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            status = 422
+        except StaleVersion as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = 409
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/edit.html", form=form, case=case), status
+
+
+# --- my work, approvals, bulk reassignment ------------------------------------------------
+
+
+@bp.get("/work/")
+def my_work():
+    user_id = request.args.get("user", type=int)
+    summary = work_service.work(current_user, user_id)
+    return render_template("cases/work.html", work=summary)
+
+
+@bp.get("/approvals/")
+def approvals_queue():
+    items = approvals.queue(current_user)
+    return render_template("cases/approvals.html", items=items, form=DecisionForm(formdata=None))
+
+
+@bp.post("/approvals/<int:approval_id>/decide")
+def decide(approval_id: int):
+    item = approvals.get(current_user, approval_id)
+    form = DecisionForm()
+    approve = request.form.get("decision") == "approve"
+    status = 422
+    if form.validate_on_submit():
+        try:
+            approvals.decide(current_user, item, approve=approve, comment=form.comment.data)
+            db.session.commit()
+            flash(_("Approved.") if approve else _("Rejected: the case went back."), "success")
+            return redirect(url_for("cases.approvals_queue"))
+        except CaseworkError as error:
+            db.session.rollback()
+            if error.status == 404:
+                raise
+            if isinstance(error, ValidationError):
+                apply_errors(form, error)
+            else:
+                form.form_errors.append(error.message)
+            status = error.status
+    items = approvals.queue(current_user)
+    return render_template(
+        "cases/approvals.html", items=items, form=form, failed_id=item.id
+    ), status
+
+
+@bp.route("/cases/reassign", methods=["GET", "POST"])
+def reassign():
+    require(current_user, Permission.CASE_ASSIGN)
+    form = ReassignForm()
+    staff = cases.office_staff(current_user)
+    form.from_user.choices = [("", "—")] + [(u.id, _label_user(u)) for u in staff]
+    form.to_user.choices = [("", "—")] + [
+        (u.id, _label_user(u))
+        for u in cases.assignable_users(current_user, current_user.office_code)
+    ]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            moved = cases.reassign_all(
+                current_user, form.from_user.data, form.to_user.data, form.comment.data or ""
+            )
+            db.session.commit()
+            flash(_("%(n)d open cases were reassigned.", n=moved), "success")
+            return redirect(url_for("cases.my_work"))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            status = 422
+    return render_template("cases/reassign.html", form=form), status
+
+
+def _label_user(user) -> str:
+    state = "" if user.active else f" ({_('deactivated')})"
+    return f"{user.username} — {codes.ROLES[user.role]}{state}"

@@ -1,0 +1,119 @@
+"""The "My work" view: open cases, follow-ups due and overdue, items waiting on others."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from casework.auth.permissions import Permission, Role, require, scope_cases, scope_follow_ups
+from casework.errors import NotFound
+from casework.extensions import db
+from casework.models import Approval, Case, FollowUp, User, get_by_id
+from casework.services import approvals
+
+DUE_SOON = timedelta(days=7)
+
+
+@dataclass
+class StaffLoad:
+    user: User
+    open_cases: int
+    overdue: int
+
+
+@dataclass
+class Work:
+    subject: User | None  # whose work; None means the whole office
+    cases_by_status: dict[str, list[Case]]
+    overdue: list[FollowUp]
+    due_soon: list[FollowUp]
+    waiting_on_others: list[Approval]
+    approvals_to_decide: int = 0
+    staff: list[StaffLoad] = field(default_factory=list)
+
+
+def _open_cases(actor: User, subject: User | None):
+    stmt = scope_cases(actor, select(Case)).where(Case.closed_at.is_(None))
+    if subject is not None:
+        stmt = stmt.where(Case.assigned_to_id == subject.id)
+    return stmt
+
+
+def work(actor: User, user_id: int | None = None) -> Work:
+    """A caseworker's own work; a supervisor's office, or one person of it."""
+    require(actor, Permission.CASE_VIEW)
+    subject = _subject(actor, user_id)
+    today = date.today()
+    cases = db.session.scalars(
+        _open_cases(actor, subject)
+        .options(selectinload(Case.beneficiary))
+        .order_by(Case.status, Case.id)
+    )
+    by_status: dict[str, list[Case]] = {}
+    for case in cases:
+        by_status.setdefault(case.status, []).append(case)
+    follow_ups = scope_follow_ups(actor, select(FollowUp)).where(
+        FollowUp.done_at.is_(None), FollowUp.due_date <= today + DUE_SOON, Case.closed_at.is_(None)
+    )
+    if subject is not None:
+        follow_ups = follow_ups.where(Case.assigned_to_id == subject.id)
+    rows = list(
+        db.session.scalars(
+            follow_ups.options(selectinload(FollowUp.case)).order_by(FollowUp.due_date)
+        )
+    )
+    result = Work(
+        subject=subject,
+        cases_by_status=by_status,
+        overdue=[f for f in rows if f.due_date < today],
+        due_soon=[f for f in rows if f.due_date >= today],
+        waiting_on_others=approvals.waiting_on(subject or actor),
+    )
+    if actor.role == Role.SUPERVISOR:
+        result.approvals_to_decide = approvals.pending_count(actor)
+        if subject is None:
+            result.staff = _staff_load(actor, today)
+    return result
+
+
+def _subject(actor: User, user_id: int | None) -> User | None:
+    if actor.role == Role.CASEWORKER or (user_id is None and actor.role != Role.SUPERVISOR):
+        return actor
+    if user_id is None:
+        return None
+    user = get_by_id(User, user_id)
+    if user is None or user.office_code != actor.office_code:
+        raise NotFound()
+    return user
+
+
+def _staff_load(actor: User, today: date) -> list[StaffLoad]:
+    open_counts = Counter(
+        dict(
+            db.session.execute(
+                _open_cases(actor, None)
+                .with_only_columns(Case.assigned_to_id, func.count())
+                .group_by(Case.assigned_to_id)
+            ).all()
+        )
+    )
+    overdue_counts = Counter(
+        dict(
+            db.session.execute(
+                scope_follow_ups(actor, select(Case.assigned_to_id, func.count()))
+                .where(FollowUp.done_at.is_(None), FollowUp.due_date < today)
+                .group_by(Case.assigned_to_id)
+            ).all()
+        )
+    )
+    staff = db.session.scalars(
+        select(User)
+        .where(User.office_code == actor.office_code, User.active.is_(True))
+        .where(User.role.in_([Role.CASEWORKER, Role.SUPERVISOR]))
+        .order_by(User.username)
+    )
+    return [StaffLoad(u, open_counts[u.id], overdue_counts[u.id]) for u in staff]
