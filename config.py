@@ -70,6 +70,7 @@ class TestingConfig(Config):
     # Tests post forms directly; a dedicated test turns CSRF back on and proves every
     # form refuses a request without the token.
     WTF_CSRF_ENABLED = False
+    RAISE_UNEXPECTED = True  # a bug that would be a 500 fails the test with its traceback
 
 
 class ProductionConfig(Config):

@@ -170,6 +170,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
+        if app.config.get("RAISE_UNEXPECTED"):
+            raise error  # tests see the traceback of a would-be 500
         log.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return error_response(500, "server_error", "Something went wrong; it has been logged.")

@@ -141,7 +141,7 @@ def scope_cases(user: User, stmt: Select) -> Select:
 
 def scope_follow_ups(user: User, stmt: Select) -> Select:
     """Follow-ups of the cases the user may see (the statement must join Case)."""
-    return scope_cases(user, stmt.join(Case, FollowUp.case_id == Case.id))
+    return scope_cases(user, stmt.select_from(FollowUp).join(Case, FollowUp.case_id == Case.id))
 
 
 def scope_approvals(user: User, stmt: Select) -> Select:

@@ -14,10 +14,11 @@ from casework.blueprints.admin.forms import (
     UserEditForm,
 )
 from casework.blueprints.auth.forms import EmptyForm
+from casework.blueprints.cases.forms import SettingsForm
 from casework.blueprints.forms_common import apply_errors
 from casework.errors import StaleVersion, ValidationError
 from casework.extensions import db
-from casework.services import accounts, audit_log, reference
+from casework.services import accounts, audit_log, reference, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -154,3 +155,36 @@ def audit_events():
     return render_template(
         "admin/audit.html", form=form, events=events, total=total, page=page, pages=pages
     )
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def programme_settings():
+    """Weights of the reintegration score and the "sustainable" threshold."""
+    require(current_user, Permission.SETTINGS_MANAGE)
+    current = settings.reintegration_settings()
+    form = SettingsForm()
+    if request.method == "GET":
+        form.weight_economic.data = current.weights["economic"]
+        form.weight_social.data = current.weights["social"]
+        form.weight_psychosocial.data = current.weights["psychosocial"]
+        form.threshold.data = current.threshold
+    status = 200
+    if form.validate_on_submit():
+        weights = {
+            name: float(getattr(form, f"weight_{name}").data)
+            for name in ("economic", "social", "psychosocial")
+        }
+        try:
+            settings.update_reintegration_settings(
+                current_user, weights, float(form.threshold.data)
+            )
+            db.session.commit()
+            flash(_("Settings saved. New monitoring visits use them."), "success")
+            return redirect(url_for("admin.programme_settings"))
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/settings.html", form=form), status

@@ -6,13 +6,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework.auth.permissions import Permission, require, visible_offices
+from casework.auth.permissions import Permission, can, require, visible_offices
 from casework.blueprints.beneficiaries.forms import EditForm, RegisterForm, SearchForm
 from casework.blueprints.forms_common import apply_errors
 from casework.errors import StaleVersion, ValidationError
 from casework.extensions import db
 from casework.services import beneficiaries as service
-from casework.services import reference
+from casework.services import cases, reference
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
 
@@ -105,8 +105,15 @@ def _register_unless_duplicate(form: RegisterForm):
 def show(beneficiary_id: int):
     beneficiary = service.get(current_user, beneficiary_id, audit_view=True)
     members = service.household_members(current_user, beneficiary)
+    visible_cases = (
+        cases.cases_of_beneficiary(current_user, beneficiary.id)
+        if can(current_user, Permission.CASE_VIEW)
+        else []
+    )
     db.session.commit()  # the view is audited
-    return render_template("beneficiaries/show.html", b=beneficiary, members=members)
+    return render_template(
+        "beneficiaries/show.html", b=beneficiary, members=members, cases=visible_cases
+    )
 
 
 @bp.route("/<int:beneficiary_id>/edit", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from casework.blueprints.forms_common import MultiCheckboxField, OptionalIntSelectField
 from casework.domain import codes, reintegration, workflow
@@ -164,7 +164,15 @@ class ReassignForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    weight_economic = DecimalField(_l("Weight of the economic score"), places=2)
-    weight_social = DecimalField(_l("Weight of the social score"), places=2)
-    weight_psychosocial = DecimalField(_l("Weight of the psychosocial score"), places=2)
-    threshold = DecimalField(_l("Sustainable at or above (0–1)"), places=2)
+    weight_economic = DecimalField(
+        _l("Weight of the economic score"), places=2, validators=[InputRequired()]
+    )
+    weight_social = DecimalField(
+        _l("Weight of the social score"), places=2, validators=[InputRequired()]
+    )
+    weight_psychosocial = DecimalField(
+        _l("Weight of the psychosocial score"), places=2, validators=[InputRequired()]
+    )
+    threshold = DecimalField(
+        _l("Sustainable at or above (0–1)"), places=2, validators=[InputRequired()]
+    )
