@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms import DecimalField, SelectField, SelectMultipleField, widgets
+from wtforms.validators import StopValidation
 
 from casework.errors import ValidationError
 
@@ -11,6 +14,21 @@ from casework.errors import ValidationError
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal that refuses NaN and Infinity ("NaN" parses as a Decimal, then breaks maths)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+    def pre_validate(self, form) -> None:
+        typed = bool(self.raw_data and str(self.raw_data[0]).strip())
+        if self.process_errors and typed:
+            raise StopValidation()  # one message for unreadable input, not a range error too
 
 
 def optional_int(value) -> int | None:
@@ -56,3 +74,16 @@ def _find_field(form, dotted: str):
         if target is None:
             return None
     return target if hasattr(target, "errors") else None
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Redirect only to a path on this site (no open redirect, no "//host" or "/\\host")."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return default

@@ -64,6 +64,28 @@ ROLES = {
     "partner": _l("Government partner"),
 }
 
+SERVICES = {
+    "medical": _l("Medical"),
+    "psychosocial": _l("Psychosocial"),
+    "legal_aid": _l("Legal aid"),
+    "livelihood": _l("Livelihood"),
+    "education": _l("Education"),
+    "shelter": _l("Shelter"),
+    "family_tracing": _l("Family tracing"),
+    "cash": _l("Cash"),
+}
+
+PROVIDER_KINDS = {
+    "government": _l("Government"),
+    "ngo": _l("NGO"),
+    "health_facility": _l("Health facility"),
+    "legal_aid": _l("Legal aid"),
+    "un_agency": _l("UN agency"),
+    "other": _l("Other"),
+}
+
+URGENCY = {"normal": _l("Normal"), "urgent": _l("Urgent")}
+
 OFFICES = {"KTM": "Kathmandu", "DMK": "Damak"}
 OFFICE_DISTRICTS = {"KTM": 27, "DMK": 4}  # Kathmandu, Jhapa
 

@@ -8,6 +8,7 @@ or above the threshold. Weights and threshold are programme settings that admins
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -70,11 +71,15 @@ def check_weights(weights: dict[str, float], threshold: float) -> dict[str, list
     errors: dict[str, list[str]] = {}
     for name in DIMENSIONS:
         value = weights.get(name)
-        if not isinstance(value, int | float) or value < 0:
+        if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
             errors[f"weight_{name}"] = [str(_l("A weight is a number of 0 or more."))]
     if not errors and sum(weights[d] for d in DIMENSIONS) <= 0:
         errors["weight_economic"] = [str(_l("At least one weight must be above 0."))]
-    if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
+    if (
+        not isinstance(threshold, int | float)
+        or not math.isfinite(threshold)
+        or not 0 <= threshold <= 1
+    ):
         errors["threshold"] = [str(_l("The threshold is a number from 0 to 1."))]
     return errors
 
@@ -94,7 +99,12 @@ def check_scores(scores: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name in DIMENSIONS:
         value = scores.get(name)
-        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+            or not 0 <= value <= 1
+        ):
             errors[name] = [str(_l("A score is a number from 0 to 1."))]
     return errors
 

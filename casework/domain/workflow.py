@@ -72,6 +72,21 @@ RETURN_REINTEGRATION = Workflow(
     final=frozenset({"closed"}),
 )
 
+CONFLICT_VICTIM = Workflow(
+    kind="conflict_victim",
+    code="CV",
+    initial="registered",
+    transitions={
+        "registered": ("verification", "closure_pending"),
+        "verification": ("active", "closure_pending"),
+        "active": ("closure_pending",),
+        "closure_pending": ("closed", "registered", "verification", "active"),
+        "closed": (),
+    },
+    pending={"closure_pending": Pending("case_closure", on_approve="closed")},
+    final=frozenset({"closed"}),
+)
+
 WORKFLOWS: dict[str, Workflow] = {wf.kind: wf for wf in (RETURN_REINTEGRATION,)}
 
 KINDS = {
@@ -86,6 +101,8 @@ STATUSES = {
     "monitoring": _l("Monitoring"),
     "closure_pending": _l("Closure awaiting approval"),
     "closed": _l("Closed"),
+    "verification": _l("Verification"),
+    "active": _l("Active"),
 }
 
 
@@ -106,3 +123,50 @@ def is_pending(kind: str, status: str) -> bool:
 
 def is_open(kind: str, status: str) -> bool:
     return status not in workflow(kind).final
+
+
+# --- referrals ---------------------------------------------------------------------------
+# A referral's workflow is a table of actions: each names the statuses it may start from and
+# the status it leads to. `cancel` is possible until the referral is sent.
+
+REFERRAL_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "submit": (("draft",), "pending_approval"),
+    "approve": (("pending_approval",), "approved"),
+    "reject": (("pending_approval",), "rejected"),
+    "send": (("approved",), "sent"),
+    "accept": (("sent",), "accepted"),
+    "decline": (("sent",), "declined"),
+    "complete": (("accepted",), "completed"),
+    "cancel": (("draft", "pending_approval", "approved"), "cancelled"),
+}
+
+REFERRAL_STATUSES = {
+    "draft": _l("Draft"),
+    "pending_approval": _l("Awaiting approval"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "sent": _l("Sent"),
+    "accepted": _l("Accepted by the provider"),
+    "declined": _l("Declined by the provider"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+class ActionNotAllowed(Exception):
+    def __init__(self, action: str, status: str, allowed: tuple[str, ...]):
+        self.action, self.status, self.allowed = action, status, allowed
+        super().__init__(f"referral: {action} is not allowed from {status}")
+
+
+def referral_actions(status: str) -> tuple[str, ...]:
+    """The actions a referral in `status` allows, in table order."""
+    return tuple(name for name, (sources, _) in REFERRAL_ACTIONS.items() if status in sources)
+
+
+def check_referral_action(status: str, action: str) -> str:
+    """The status `action` leads to from `status`; ActionNotAllowed names the allowed ones."""
+    sources, target = REFERRAL_ACTIONS.get(action, ((), ""))
+    if status not in sources:
+        raise ActionNotAllowed(action, status, referral_actions(status))
+    return target

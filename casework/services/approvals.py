@@ -104,6 +104,8 @@ def _decide_status(actor: User, case: Case, approval: Approval, approve: bool, c
 
 
 def _decide_overrun(actor: User, case: Case, approval: Approval, approve: bool, comment: str):
+    if not workflow.is_open(case.kind, case.status):
+        raise Conflict(_("The case is closed; this overrun can no longer be decided."))
     delivery = get_by_id(AssistanceDelivery, approval.subject_id)
     details = case.return_details
     if approve:

@@ -118,6 +118,23 @@ def _clean_return_fields(data: dict, errors: dict[str, list[str]]) -> dict:
     }
 
 
+def _check_return_date_against_work(case: Case, return_date) -> None:
+    """Nothing is delivered or visited before the return, even after an edit."""
+    details = case.return_details
+    dates = [d.delivered_on for d in details.deliveries] + [v.visit_date for v in details.visits]
+    if dates and return_date > min(dates):
+        raise ValidationError(
+            fields={
+                "return_date": [
+                    _(
+                        "Assistance or a visit on %(day)s is recorded before this date.",
+                        day=min(dates),
+                    )
+                ]
+            }
+        )
+
+
 def get_by_code(code: str) -> Country | None:
     return db.session.get(Country, code) if len(code) == 2 else None
 
@@ -251,6 +268,7 @@ def update(actor: User, case: Case, changes: dict, version: int) -> Case:
     fields = _clean_return_fields({**before, **changes}, errors)
     if errors:
         raise ValidationError(fields=errors)
+    _check_return_date_against_work(case, fields["return_date"])
     for field, value in fields.items():
         setattr(case.return_details, field, value)
     diff = audit.diff(before, fields)
@@ -369,7 +387,7 @@ def transition(
         _request_approval(actor, case, flow.pending[to_status].approval_type, case.id, comment)
     case.status = to_status
     db.session.flush()
-    changes = {"closure_reason": closure_reason} if closure_reason else None
+    changes = {"closure_reason": closure_reason} if to_status == "closure_pending" else None
     record_event(
         case,
         actor,
@@ -490,7 +508,7 @@ def add_follow_up(
         errors["title"] = [_("At most %(n)d characters.", n=MAX_TITLE)]
     if due_date is None:
         errors["due_date"] = [_("Give the date it is due.")]
-    elif due_date < date.today() - timedelta(days=365):
+    elif not automatic and due_date < date.today() - timedelta(days=365):
         errors["due_date"] = [_("The due date is more than a year ago.")]
     if errors:
         raise ValidationError(fields=errors)

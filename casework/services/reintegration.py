@@ -195,6 +195,8 @@ def record_visit(actor: User, case: Case, data: dict) -> MonitoringVisit:
         errors["visit_date"] = [_("Give the date of the visit.")]
     elif visit_date > date.today():
         errors["visit_date"] = [_("The visit date cannot be in the future.")]
+    elif visit_date < case.return_details.return_date:
+        errors["visit_date"] = [_("The visit date cannot be before the return.")]
     if len(data.get("notes") or "") > cases.MAX_NOTE:
         errors["notes"] = [_("At most %(n)d characters.", n=cases.MAX_NOTE)]
     if errors:

@@ -106,6 +106,7 @@ def _staff_load(actor: User, today: date) -> list[StaffLoad]:
             db.session.execute(
                 scope_follow_ups(actor, select(Case.assigned_to_id, func.count()))
                 .where(FollowUp.done_at.is_(None), FollowUp.due_date < today)
+                .where(Case.closed_at.is_(None))
                 .group_by(Case.assigned_to_id)
             ).all()
         )

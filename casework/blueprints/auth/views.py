@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from casework.blueprints.auth.forms import EmptyForm, LoginForm, TokenForm
+from casework.blueprints.forms_common import safe_next
 from casework.extensions import db
 from casework.services import accounts
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def _safe_next(target: str | None) -> str:
-    """Only redirect to a path on this site after sign-in (no open redirect)."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,7 +24,7 @@ def login():
         db.session.commit()  # the audit event of a failed attempt is kept too
         if user is not None:
             login_user(user)  # Flask-Login regenerates the session identifier
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
         flash(_("Wrong username or password."), "danger")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)

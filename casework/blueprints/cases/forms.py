@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -19,7 +18,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from casework.blueprints.forms_common import MultiCheckboxField, OptionalIntSelectField
+from casework.blueprints.forms_common import (
+    FiniteDecimalField,
+    MultiCheckboxField,
+    OptionalIntSelectField,
+)
 from casework.domain import codes, reintegration, workflow
 
 
@@ -74,9 +77,10 @@ class TransitionForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
+    # Field names differ from the transition form's: both forms are on the case page.
     assigned_to = OptionalIntSelectField(_l("Assign to"), choices=[], validate_choice=False)
-    comment = StringField(_l("Why (optional)"))
-    version = HiddenField()
+    assign_comment = StringField(_l("Why (optional)"))
+    assign_version = HiddenField()
 
 
 class NoteForm(FlaskForm):
@@ -126,19 +130,21 @@ class DeliveryForm(FlaskForm):
     amount_npr = IntegerField(_l("Amount (NPR)"), validators=[Optional()])
     delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
     delivered_by = StringField(_l("Delivered by"))
-    notes = TextAreaField(_l("Notes"))
+    delivery_notes = TextAreaField(_l("Notes"))
 
 
 class VisitForm(FlaskForm):
     visit_date = DateField(_l("Visit date"), validators=[Optional()])
-    economic = DecimalField(
+    economic = FiniteDecimalField(
         _l("Economic (0–1)"), places=2, validators=[Optional(), NumberRange(0, 1)]
     )
-    social = DecimalField(_l("Social (0–1)"), places=2, validators=[Optional(), NumberRange(0, 1)])
-    psychosocial = DecimalField(
+    social = FiniteDecimalField(
+        _l("Social (0–1)"), places=2, validators=[Optional(), NumberRange(0, 1)]
+    )
+    psychosocial = FiniteDecimalField(
         _l("Psychosocial (0–1)"), places=2, validators=[Optional(), NumberRange(0, 1)]
     )
-    notes = TextAreaField(_l("Notes"))
+    visit_notes = TextAreaField(_l("Notes"))
 
     def visit_data(self) -> dict:
         def number(field):
@@ -149,7 +155,7 @@ class VisitForm(FlaskForm):
             "economic": number(self.economic),
             "social": number(self.social),
             "psychosocial": number(self.psychosocial),
-            "notes": self.notes.data or "",
+            "notes": self.visit_notes.data or "",
         }
 
 
@@ -164,15 +170,15 @@ class ReassignForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    weight_economic = DecimalField(
+    weight_economic = FiniteDecimalField(
         _l("Weight of the economic score"), places=2, validators=[InputRequired()]
     )
-    weight_social = DecimalField(
+    weight_social = FiniteDecimalField(
         _l("Weight of the social score"), places=2, validators=[InputRequired()]
     )
-    weight_psychosocial = DecimalField(
+    weight_psychosocial = FiniteDecimalField(
         _l("Weight of the psychosocial score"), places=2, validators=[InputRequired()]
     )
-    threshold = DecimalField(
+    threshold = FiniteDecimalField(
         _l("Sustainable at or above (0–1)"), places=2, validators=[InputRequired()]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 
 from casework.auth.permissions import Permission, can, require, sees_confidential
 from casework.blueprints.cases.forms import (
@@ -20,7 +21,7 @@ from casework.blueprints.cases.forms import (
     TransitionForm,
     VisitForm,
 )
-from casework.blueprints.forms_common import apply_errors
+from casework.blueprints.forms_common import apply_errors, safe_next
 from casework.domain import codes, workflow
 from casework.errors import CaseworkError, StaleVersion, ValidationError
 from casework.extensions import db
@@ -30,9 +31,10 @@ from casework.services import work as work_service
 bp = Blueprint("cases", __name__)
 
 
-def _version(form) -> int:
-    value = form.version.data or ""
-    return int(value) if value.isdigit() else -1
+def _version(field) -> int:
+    """The version a form was opened on (a hidden field); -1 if missing, so it is stale."""
+    value = field.data or ""
+    return int(value) if str(value).isdigit() else -1
 
 
 # --- lists and opening -------------------------------------------------------------------
@@ -102,7 +104,7 @@ def _case_page(case, status: int = 200, **forms):
     transition_form.to.choices = [(s, str(workflow.STATUSES[s])) for s in allowed]
     transition_form.version.data = case.version
     assign_form = forms.get("assign_form") or AssignForm(formdata=None)
-    assign_form.version.data = case.version
+    assign_form.assign_version.data = case.version
     if can(current_user, Permission.CASE_ASSIGN, case):
         assign_form.assigned_to.choices = [
             (u.id, u.username) for u in cases.assignable_users(current_user, case.office_code)
@@ -192,7 +194,7 @@ def transition(case_id: int):
             current_user,
             case,
             form.to.data,
-            _version(form),
+            _version(form.version),
             form.comment.data or "",
             form.closure_reason.data or None,
         ),
@@ -209,7 +211,11 @@ def assign(case_id: int):
         "assign_form",
         form,
         lambda: cases.assign(
-            current_user, case, form.assigned_to.data, _version(form), form.comment.data or ""
+            current_user,
+            case,
+            form.assigned_to.data,
+            _version(form.assign_version),
+            form.assign_comment.data or "",
         ),
         _("The case was assigned."),
     )
@@ -246,10 +252,8 @@ def follow_up_done(follow_up_id: int):
     follow_up = cases.complete_follow_up(current_user, follow_up_id)
     db.session.commit()
     flash(_("Marked as done."), "success")
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("cases.show", case_id=follow_up.case_id))
+    default = url_for("cases.show", case_id=follow_up.case_id)
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 @bp.post("/cases/<int:case_id>/plan")
@@ -276,7 +280,7 @@ def record_delivery(case_id: int):
         "amount_npr": form.amount_npr.data,
         "delivered_on": form.delivered_on.data,
         "delivered_by": form.delivered_by.data or "",
-        "notes": form.notes.data or "",
+        "notes": form.delivery_notes.data or "",
     }
     return _act(
         case,
@@ -311,7 +315,7 @@ def edit(case_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            cases.update(current_user, case, form.return_data(), _version(form))
+            cases.update(current_user, case, form.return_data(), _version(form.version))
             db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
@@ -348,7 +352,10 @@ def approvals_queue():
 def decide(approval_id: int):
     item = approvals.get(current_user, approval_id)
     form = DecisionForm()
-    approve = request.form.get("decision") == "approve"
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        raise BadRequest(_("Choose approve or reject."))
+    approve = decision == "approve"
     status = 422
     if form.validate_on_submit():
         try:
