@@ -82,6 +82,23 @@ class TransitionConflict(CaseworkError):
         self.extra = {"allowed": self.allowed}
 
 
+class ActionConflict(CaseworkError):
+    """An action (submit, send, …) that the record's current status does not allow."""
+
+    status = 409
+    code = "action_not_allowed"
+
+    def __init__(self, action: str, status: str, allowed: tuple[str, ...]):
+        message = _l(
+            "%(action)s is not possible while the referral is %(status)s. Possible: %(allowed)s.",
+            action=action,
+            status=status,
+            allowed=", ".join(allowed) or _l("nothing more"),
+        )
+        super().__init__(str(message))
+        self.extra = {"allowed": list(allowed)}
+
+
 class Conflict(CaseworkError):
     status = 409
     code = "conflict"

@@ -42,6 +42,8 @@ class Permission(StrEnum):
     CASE_ASSIGN = "case.assign"
     APPROVE = "approval.decide"
     SETTINGS_MANAGE = "settings.manage"
+    PROVIDER_VIEW = "provider.view"
+    PROVIDER_MANAGE = "provider.manage"
 
 
 _STAFF = {
@@ -54,6 +56,7 @@ _STAFF = {
     Permission.CASE_VIEW,
     Permission.CASE_CREATE,
     Permission.CASE_WORK,
+    Permission.PROVIDER_VIEW,
 }
 
 # Admins see everything and keep the data correct, but casework decisions (approving,
@@ -177,3 +180,9 @@ def may_be_assigned(user: User, case_office: str) -> bool:
         and user.office_code == case_office
         and user.role in (Role.CASEWORKER, Role.SUPERVISOR)
     )
+
+
+def sees_sensitive(user: User, case: Case) -> bool:
+    """Torture and sexual violence: only the assigned caseworker and the office's supervisors
+    may know these categories apply (not admins, not other caseworkers)."""
+    return sees_confidential(user, case)

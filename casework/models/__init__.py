@@ -21,7 +21,15 @@ from casework.models.case import (
     ReturnDetails,
     Setting,
 )
+from casework.models.conflict import ConflictDetails
 from casework.models.reference import Country, District, LocalLevel, Office, Province
+from casework.models.referral import (
+    DataTransfer,
+    Provider,
+    ProviderDistrict,
+    ProviderService,
+    Referral,
+)
 from casework.models.user import ApiToken, User
 
 __all__ = [
@@ -31,6 +39,12 @@ __all__ = [
     "CaseCounter",
     "CaseEvent",
     "CaseNote",
+    "ConflictDetails",
+    "DataTransfer",
+    "Provider",
+    "ProviderDistrict",
+    "ProviderService",
+    "Referral",
     "FollowUp",
     "MonitoringVisit",
     "PlanItem",

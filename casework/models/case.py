@@ -41,6 +41,9 @@ class Case(db.Model):
     return_details: Mapped[ReturnDetails | None] = relationship(
         back_populates="case", cascade="all, delete-orphan", uselist=False
     )
+    conflict_details: Mapped[ConflictDetails | None] = relationship(  # noqa: F821
+        cascade="all, delete-orphan", uselist=False
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

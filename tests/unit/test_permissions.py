@@ -52,6 +52,7 @@ STAFF = {
     P.CASE_VIEW,
     P.CASE_CREATE,
     P.CASE_WORK,
+    P.PROVIDER_VIEW,
 }
 EXPECTED = {
     "caseworker": STAFF,
