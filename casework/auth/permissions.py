@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from casework.errors import NotFound, PermissionDenied
-from casework.models import Approval, Beneficiary, Case, FollowUp, User
+from casework.extensions import db
+from casework.models import Approval, Beneficiary, Case, ConflictDetails, FollowUp, User
 
 
 class Role(StrEnum):
@@ -186,3 +187,24 @@ def sees_sensitive(user: User, case: Case) -> bool:
     """Torture and sexual violence: only the assigned caseworker and the office's supervisors
     may know these categories apply (not admins, not other caseworkers)."""
     return sees_confidential(user, case)
+
+
+def beneficiaries_with_hidden_story(user: User, beneficiary_ids) -> set[int]:
+    """Of these beneficiaries, those with a torture or sexual-violence case that the user
+    may not know about: their matching vulnerabilities are hidden from the user too."""
+    ids = set(beneficiary_ids)
+    if not ids:
+        return set()
+    rows = db.session.execute(
+        select(Case.beneficiary_id, Case.assigned_to_id, Case.office_code)
+        .join(ConflictDetails, ConflictDetails.case_id == Case.id)
+        .where(ConflictDetails.sensitive.is_(True), Case.beneficiary_id.in_(ids))
+    )
+    sensitive, told = set(), set()
+    for beneficiary_id, assigned_to_id, office in rows:
+        sensitive.add(beneficiary_id)
+        if assigned_to_id == user.id or (
+            user.role == Role.SUPERVISOR and office == user.office_code
+        ):
+            told.add(beneficiary_id)
+    return sensitive - told

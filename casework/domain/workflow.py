@@ -87,10 +87,11 @@ CONFLICT_VICTIM = Workflow(
     final=frozenset({"closed"}),
 )
 
-WORKFLOWS: dict[str, Workflow] = {wf.kind: wf for wf in (RETURN_REINTEGRATION,)}
+WORKFLOWS: dict[str, Workflow] = {wf.kind: wf for wf in (RETURN_REINTEGRATION, CONFLICT_VICTIM)}
 
 KINDS = {
     "return_reintegration": _l("Return and reintegration"),
+    "conflict_victim": _l("Conflict victim"),
 }
 
 STATUSES = {

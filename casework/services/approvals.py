@@ -8,6 +8,7 @@ item's office, not the person who asked (four eyes), with a comment.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -15,22 +16,56 @@ from casework.auth.permissions import Permission, may_decide, require, scope_app
 from casework.domain import workflow
 from casework.errors import Conflict, NotFound, ValidationError
 from casework.extensions import db
-from casework.models import Approval, AssistanceDelivery, Case, User, get_by_id, utcnow
-from casework.services import cases
+from casework.models import (
+    Approval,
+    AssistanceDelivery,
+    Case,
+    Referral,
+    User,
+    get_by_id,
+    utcnow,
+)
+from casework.services import cases, referrals
 from casework.services.reintegration import budget, schedule_monitoring
 
 MAX_COMMENT = 2000
-TYPES = ("reintegration_plan", "case_closure", "budget_overrun")
+TYPES = ("reintegration_plan", "case_closure", "budget_overrun", "referral")
 
 
 def queue(actor: User) -> list[Approval]:
-    """Pending items of the actor's office, oldest first."""
+    """Pending items of the actor's office: urgent referrals first, then oldest first."""
     stmt = scope_approvals(actor, select(Approval)).where(Approval.status == "pending")
-    stmt = stmt.options(
+    stmt = stmt.outerjoin(
+        Referral, (Approval.approval_type == "referral") & (Referral.id == Approval.subject_id)
+    ).options(
         selectinload(Approval.case).selectinload(Case.beneficiary),
         selectinload(Approval.requested_by),
     )
-    return list(db.session.scalars(stmt.order_by(Approval.requested_at, Approval.id)))
+    urgent_first = sql_case((Referral.urgency == "urgent", 0), else_=1)
+    items = list(
+        db.session.scalars(stmt.order_by(urgent_first, Approval.requested_at, Approval.id))
+    )
+    _attach_referrals(items)
+    return items
+
+
+def _attach_referrals(items: list[Approval]) -> None:
+    """Give each referral item its referral (`item.referral`, not a column) for display."""
+    ids = [i.subject_id for i in items if i.approval_type == "referral"]
+    found = (
+        {
+            r.id: r
+            for r in db.session.scalars(
+                select(Referral)
+                .where(Referral.id.in_(ids))
+                .options(selectinload(Referral.provider))
+            )
+        }
+        if ids
+        else {}
+    )
+    for item in items:
+        item.referral = found.get(item.subject_id) if item.approval_type == "referral" else None
 
 
 def pending_count(actor: User) -> int:
@@ -54,10 +89,14 @@ def get(actor: User, approval_id: int) -> Approval:
     return approval
 
 
-def decide(actor: User, approval: Approval, *, approve: bool, comment: str) -> Approval:
+def decide(
+    actor: User, approval: Approval, *, approve: bool, comment: str, require_comment: bool = True
+) -> Approval:
+    """Approve or reject an item. The referral API's `approve` needs no comment (its contract
+    has no body); everywhere else a decision carries one."""
     may_decide(actor, approval)
     comment = (comment or "").strip()
-    if not comment:
+    if not comment and (require_comment or not approve):
         raise ValidationError(fields={"comment": [_("Give a comment with your decision.")]})
     if len(comment) > MAX_COMMENT:
         raise ValidationError(fields={"comment": [_("At most %(n)d characters.", n=MAX_COMMENT)]})
@@ -66,6 +105,8 @@ def decide(actor: User, approval: Approval, *, approve: bool, comment: str) -> A
     case = approval.case
     if approval.approval_type == "budget_overrun":
         _decide_overrun(actor, case, approval, approve, comment)
+    elif approval.approval_type == "referral":
+        referrals.decide(actor, get_by_id(Referral, approval.subject_id), approve, comment)
     else:
         _decide_status(actor, case, approval, approve, comment)
     approval.status = "approved" if approve else "rejected"

@@ -11,8 +11,15 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from casework import audit
-from casework.auth.permissions import Permission, in_scope, require, scope_beneficiaries
+from casework.auth.permissions import (
+    Permission,
+    beneficiaries_with_hidden_story,
+    in_scope,
+    require,
+    scope_beneficiaries,
+)
 from casework.domain import beneficiary_rules, matching
+from casework.domain.conflict import SENSITIVE_VULNERABILITIES
 from casework.errors import NotFound, StaleVersion, ValidationError
 from casework.extensions import db
 from casework.models import (
@@ -229,6 +236,7 @@ def get(actor: User, beneficiary_id: int, *, audit_view: bool = False) -> Benefi
     if beneficiary is None:
         raise NotFound()
     require(actor, Permission.BENEFICIARY_VIEW, beneficiary)
+    mark_visible_vulnerabilities(actor, [beneficiary])
     if audit_view:
         audit.record(
             "beneficiary.view", object_type="beneficiary", object_id=beneficiary.id, actor=actor
@@ -242,6 +250,11 @@ def update(actor: User, beneficiary: Beneficiary, changes: dict, version: int) -
     if version != beneficiary.version:
         raise StaleVersion()
     before = snapshot(beneficiary)
+    changes = dict(changes)
+    if "vulnerabilities" in changes:
+        # What the actor may not see, they cannot have removed: keep it.
+        hidden = set(before["vulnerabilities"]) - set(visible_vulnerabilities(actor, beneficiary))
+        changes["vulnerabilities"] = list(changes["vulnerabilities"] or []) + sorted(hidden)
     record = _clean({**before, **{k: v for k, v in changes.items() if k in before}})
     _validate(record)
     if "documents" not in changes:
@@ -291,7 +304,26 @@ def search(actor: User, filters: SearchFilters) -> tuple[list[Beneficiary], int]
         .offset((filters.page - 1) * filters.per_page)
         .options(selectinload(Beneficiary.district))
     )
-    return list(db.session.scalars(page_stmt)), total or 0
+    items = list(db.session.scalars(page_stmt))
+    mark_visible_vulnerabilities(actor, items)
+    return items, total or 0
+
+
+def visible_vulnerabilities(actor: User, beneficiary: Beneficiary) -> list[str]:
+    """The vulnerabilities the actor may know of (see conflict.SENSITIVE_VULNERABILITIES)."""
+    if beneficiary.id in beneficiaries_with_hidden_story(actor, [beneficiary.id]):
+        return [v for v in beneficiary.vulnerabilities if v not in SENSITIVE_VULNERABILITIES]
+    return list(beneficiary.vulnerabilities or [])
+
+
+def mark_visible_vulnerabilities(actor: User, people: list[Beneficiary]) -> None:
+    """Set `shown_vulnerabilities` (not a column) on each, for pages and the API."""
+    hidden = beneficiaries_with_hidden_story(actor, [b.id for b in people])
+    for person in people:
+        shown = list(person.vulnerabilities or [])
+        if person.id in hidden:
+            shown = [v for v in shown if v not in SENSITIVE_VULNERABILITIES]
+        person.shown_vulnerabilities = shown
 
 
 def _text_condition(q: str):

@@ -22,6 +22,7 @@ from casework.auth.permissions import (
     require,
     scope_cases,
     sees_confidential,
+    sees_sensitive,
 )
 from casework.domain import reintegration, workflow
 from casework.errors import (
@@ -38,17 +39,14 @@ from casework.models import (
     CaseCounter,
     CaseEvent,
     CaseNote,
-    Country,
     FollowUp,
-    ReturnDetails,
     User,
     get_by_id,
     utcnow,
 )
-from casework.services import beneficiaries
+from casework.services import beneficiaries, kinds
 from casework.services.numbering import take_numbers
 
-RETURN_FIELDS = ("host_country", "return_date", "return_reason", "arrival_help")
 MAX_NOTE = 10_000
 MAX_TITLE = 200
 
@@ -94,56 +92,8 @@ def _check_version(case: Case, version) -> None:
 # --- kind fields ---------------------------------------------------------------------
 
 
-def _clean_return_fields(data: dict, errors: dict[str, list[str]]) -> dict:
-    """Validate the return-and-reintegration fields; returns them cleaned."""
-    host = (data.get("host_country") or "").strip().upper()
-    if not host:
-        errors["host_country"] = [_("Choose the country the person returned from.")]
-    elif host == "NP" or not get_by_code(host):
-        errors["host_country"] = [_("Choose a country other than Nepal from the list.")]
-    problems = reintegration.check_return_date(data.get("return_date"), date.today())
-    if problems:
-        errors["return_date"] = problems
-    if data.get("return_reason") not in reintegration.RETURN_REASONS:
-        errors["return_reason"] = [_("Choose a reason from the list.")]
-    help_given = list(data.get("arrival_help") or [])
-    unknown = set(help_given) - set(reintegration.ARRIVAL_HELP)
-    if unknown:
-        errors["arrival_help"] = [_("Unknown: %(codes)s.", codes=", ".join(sorted(unknown)))]
-    return {
-        "host_country": host,
-        "return_date": data.get("return_date"),
-        "return_reason": data.get("return_reason"),
-        "arrival_help": help_given,
-    }
-
-
-def _check_return_date_against_work(case: Case, return_date) -> None:
-    """Nothing is delivered or visited before the return, even after an edit."""
-    details = case.return_details
-    dates = [d.delivered_on for d in details.deliveries] + [v.visit_date for v in details.visits]
-    if dates and return_date > min(dates):
-        raise ValidationError(
-            fields={
-                "return_date": [
-                    _(
-                        "Assistance or a visit on %(day)s is recorded before this date.",
-                        day=min(dates),
-                    )
-                ]
-            }
-        )
-
-
-def get_by_code(code: str) -> Country | None:
-    return db.session.get(Country, code) if len(code) == 2 else None
-
-
 def kind_fields(case: Case) -> dict:
-    if case.kind == "return_reintegration" and case.return_details:
-        details = case.return_details
-        return {field: getattr(details, field) for field in RETURN_FIELDS}
-    return {}
+    return kinds.handler(case.kind).current(case)
 
 
 # --- opening and reading ---------------------------------------------------------------
@@ -174,8 +124,10 @@ def open_case(
         person = beneficiaries.get(actor, beneficiary_id)
     except NotFound:
         raise ValidationError(fields={"beneficiary_id": [_("No such beneficiary.")]}) from None
+    kind_handler = kinds.handler(kind)
+    kind_handler.check_known(data)
     errors: dict[str, list[str]] = {}
-    fields = _clean_return_fields(data, errors)
+    fields = kind_handler.clean(data, errors)
     if errors:
         raise ValidationError(fields=errors)
     assignee = _assignee(actor, assigned_to_id, person.office_code)
@@ -192,7 +144,7 @@ def open_case(
         office_code=person.office_code,
         assigned_to_id=assignee.id,
         created_by_id=actor.id,
-        return_details=ReturnDetails(**fields),
+        **kind_handler.build(fields),
     )
     db.session.add(case)
     db.session.flush()
@@ -201,7 +153,11 @@ def open_case(
         actor,
         "open",
         to_status=case.status,
-        changes={**fields, "assigned_to": assignee.username, "beneficiary_id": person.id},
+        changes={
+            **kind_handler.loggable(fields),
+            "assigned_to": assignee.username,
+            "beneficiary_id": person.id,
+        },
     )
     return case
 
@@ -263,19 +219,19 @@ def update(actor: User, case: Case, changes: dict, version: int) -> Case:
     _check_version(case, version)
     if not workflow.is_open(case.kind, case.status):
         raise PermissionDenied(_("A closed case cannot be changed."))
-    before = kind_fields(case)
+    kind_handler = kinds.handler(case.kind)
+    kind_handler.check_known(changes)
+    before = kind_handler.current(case)
     errors: dict[str, list[str]] = {}
-    fields = _clean_return_fields({**before, **changes}, errors)
+    fields = kind_handler.clean({**before, **changes}, errors)
     if errors:
         raise ValidationError(fields=errors)
-    _check_return_date_against_work(case, fields["return_date"])
-    for field, value in fields.items():
-        setattr(case.return_details, field, value)
+    kind_handler.apply(case, fields)
     diff = audit.diff(before, fields)
     if diff:
         case.updated_at = utcnow()  # bumps the version: the case itself changed
         db.session.flush()
-        record_event(case, actor, "update", changes=diff)
+        record_event(case, actor, "update", changes=kind_handler.loggable_diff(diff))
     return case
 
 
@@ -422,23 +378,11 @@ def _decide_by_transition(actor: User, case: Case, to_status: str, version: int,
 
 
 def _check_entry_rules(case: Case, to_status: str, closure_reason: str | None) -> None:
-    details = case.return_details
-    if to_status == "plan_pending":
-        errors = {}
-        if not (details.plan_goals or "").strip():
-            errors["plan_goals"] = [_("Write the goals of the reintegration plan first.")]
-        if not details.plan_items:
-            errors["plan_items"] = [_("Plan at least one assistance item first.")]
-        if errors:
-            raise ValidationError(fields=errors)
-    if to_status == "monitoring" and not any(d.status == "recorded" for d in details.deliveries):
-        raise ValidationError(
-            fields={"to": [_("Record the assistance delivered before monitoring starts.")]}
-        )
     if to_status == "closure_pending" and closure_reason not in reintegration.CLOSURE_REASONS:
         raise ValidationError(
             fields={"closure_reason": [_("Closing a case needs a reason from the list.")]}
         )
+    kinds.handler(case.kind).check_entry(case, to_status)
 
 
 def _request_approval(actor: User, case: Case, approval_type: str, subject_id: int, comment: str):
@@ -487,6 +431,8 @@ def add_note(actor: User, case: Case, body: str, confidential: bool = False) -> 
 
 def notes(actor: User, case: Case) -> list[CaseNote]:
     require(actor, Permission.CASE_VIEW, case)
+    if kinds.is_sensitive(case) and not sees_sensitive(actor, case):
+        return []  # torture and sexual-violence cases: no notes for whom may not know
     stmt = select(CaseNote).where(CaseNote.case_id == case.id)
     if not sees_confidential(actor, case):
         stmt = stmt.where(CaseNote.confidential.is_(False))

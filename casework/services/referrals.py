@@ -169,7 +169,7 @@ def _move(referral: Referral, action: str) -> str:
     return from_status
 
 
-def _check_version(referral: Referral, version: int | None) -> None:
+def check_version(referral: Referral, version: int | None) -> None:
     if version is not None and version != referral.version:
         raise StaleVersion()
 
@@ -182,7 +182,7 @@ def consent_on_record(referral: Referral) -> bool:
 def submit(actor: User, referral: Referral, version: int | None = None) -> Referral:
     """Ask a supervisor to approve; refused without consent to referral on record."""
     require(actor, Permission.CASE_WORK, referral.case)
-    _check_version(referral, version)
+    check_version(referral, version)
     if referral.status == "draft":
         errors = {}
         if not referral.consent_obtained:
@@ -267,7 +267,7 @@ def _age(born: date | None) -> str:
 def send(actor: User, referral: Referral, version: int | None = None) -> Referral:
     """Mark as sent: records the transfer of personal data and expects an answer in time."""
     require(actor, Permission.CASE_WORK, referral.case)
-    _check_version(referral, version)
+    check_version(referral, version)
     from_status = _move(referral, "send")
     if not consent_on_record(referral):
         raise ValidationError(
@@ -306,7 +306,7 @@ def send(actor: User, referral: Referral, version: int | None = None) -> Referra
 def respond(actor: User, referral: Referral, accepted: bool, note: str = "", version=None):
     """Record the provider's answer; the "not answered" follow-up is done."""
     require(actor, Permission.CASE_WORK, referral.case)
-    _check_version(referral, version)
+    check_version(referral, version)
     errors: dict = {}
     note = _check_text(note, "note", errors, required=False)
     if errors:
@@ -333,7 +333,7 @@ def _close_not_answered(actor: User, referral: Referral) -> None:
 
 def complete(actor: User, referral: Referral, outcome: str, version=None) -> Referral:
     require(actor, Permission.CASE_WORK, referral.case)
-    _check_version(referral, version)
+    check_version(referral, version)
     errors: dict = {}
     outcome = _check_text(
         outcome, "outcome", errors, required=True, message=_("Say what came of the referral.")
@@ -349,7 +349,7 @@ def complete(actor: User, referral: Referral, outcome: str, version=None) -> Ref
 
 def cancel(actor: User, referral: Referral, reason: str = "", version=None) -> Referral:
     require(actor, Permission.CASE_WORK, referral.case)
-    _check_version(referral, version)
+    check_version(referral, version)
     from_status = _move(referral, "cancel")
     if from_status == "pending_approval":
         item = pending_approval(referral)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from casework import audit
 from casework.auth.permissions import Permission, require
 from casework.domain import reintegration
@@ -45,3 +47,37 @@ def update_reintegration_settings(
         actor=actor,
     )
     return reintegration_settings()
+
+
+REFERRAL_DAYS_KEY = "referral_response_days"
+DEFAULT_REFERRAL_DAYS = 14
+
+
+def referral_response_days() -> int:
+    """Days a provider has to answer a referral before a follow-up is due."""
+    row = db.session.get(Setting, REFERRAL_DAYS_KEY)
+    return int(row.value.get("days", DEFAULT_REFERRAL_DAYS)) if row else DEFAULT_REFERRAL_DAYS
+
+
+def update_referral_response_days(actor: User, days) -> int:
+    require(actor, Permission.SETTINGS_MANAGE)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+        raise ValidationError(
+            fields={"referral_response_days": [_("A number of days from 1 to 365.")]}
+        )
+    before = referral_response_days()
+    row = db.session.get(Setting, REFERRAL_DAYS_KEY)
+    if row is None:
+        db.session.add(Setting(key=REFERRAL_DAYS_KEY, value={"days": days}, updated_by_id=actor.id))
+    else:
+        row.value, row.updated_by_id = {"days": days}, actor.id
+    db.session.flush()
+    if before != days:
+        audit.record(
+            "settings.update",
+            object_type="setting",
+            object_id=REFERRAL_DAYS_KEY,
+            changes={"days": [before, days]},
+            actor=actor,
+        )
+    return days

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +19,7 @@ from casework import audit
 from casework.extensions import db
 from casework.models import AuditEvent, User
 from tests import factories
+from tests.pages import field_errors, filled, form_with, table_rows
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 WRONG_CREDENTIALS = "Wrong username or password."
@@ -30,104 +30,8 @@ SELF_MESSAGE = "You cannot deactivate yourself or change your own role."
 # --- reading pages like a browser --------------------------------------------------------
 
 
-class _PageParser(HTMLParser):
-    """The forms of a page (what a browser would submit) and the rows of its tables."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[list[tuple[str, str]]] = []
-        self.rows: list[list[str]] = []
-        self._form = None
-        self._select = None
-        self._option = None
-        self._row = None
-        self._cell = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self._form = []
-            self.forms.append(self._form)
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-        if self._form is None or "disabled" in a:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = (a.get("type") or "text").lower()
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    self._form.append((name, a.get("value") or "on"))
-            elif kind not in ("submit", "button", "reset", "image", "file"):
-                self._form.append((name, a.get("value") or ""))
-        elif tag == "select" and name:
-            self._select = {"name": name, "options": []}
-        elif tag == "option" and self._select is not None:
-            self._option = {"value": a.get("value"), "selected": "selected" in a, "text": ""}
-            self._select["options"].append(self._option)
-
-    def handle_data(self, data):
-        if self._option is not None:
-            self._option["text"] += data
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "option":
-            self._option = None
-        elif tag == "select" and self._select is not None:
-            options = self._select["options"]
-            chosen = [o for o in options if o["selected"]] or options[:1]
-            for option in chosen:
-                value = option["value"] if option["value"] is not None else option["text"]
-                self._form.append((self._select["name"], value))
-            self._select = None
-        elif tag == "form":
-            self._form = None
-        elif tag in ("td", "th") and self._cell is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.rows.append(self._row)
-            self._row = None
-
-
-def parse(html: str) -> _PageParser:
-    parser = _PageParser()
-    parser.feed(html)
-    parser.close()
-    return parser
-
-
-def form_on(html: str, field: str) -> MultiDict:
-    """The form of the page that has this field, as a browser would submit it."""
-    forms = [f for f in parse(html).forms if any(name == field for name, _ in f)]
-    assert len(forms) == 1, f"{len(forms)} forms with a field {field!r}"
-    return MultiDict(forms[0])
-
-
-def filled(form: MultiDict, **changes) -> MultiDict:
-    """The form with some fields changed; None unticks a box (the browser leaves it out)."""
-    result = MultiDict(form)
-    for name, value in changes.items():
-        result.poplist(name)
-        if value is not None:
-            result.add(name, value)
-    return result
-
-
-def field_errors(html: str, field_id: str) -> list[str]:
-    """The messages shown right under the field with this id (in its own form group)."""
-    match = re.search(rf'<(?:input|select)[^>]*\bid="{re.escape(field_id)}"', html)
-    assert match, f"no field {field_id} on the page"
-    group = html[match.end() :].split('<div class="mb-3">', 1)[0]
-    return re.findall(r'<div class="invalid-feedback d-block">([^<]*)</div>', group)
-
-
 def audit_rows(html: str) -> list[dict]:
-    rows = [r for r in parse(html).rows if len(r) == 7 and r[0].isdigit()]
+    rows = [r for r in table_rows(html) if len(r) == 7 and r[0].isdigit()]
     return [
         {
             "id": int(r[0]),
@@ -177,13 +81,13 @@ def new_user_form(admin, **changes) -> MultiDict:
         "password": NEW_PASSWORD,
         "confirm": NEW_PASSWORD,
     }
-    return filled(form_on(page.get_data(as_text=True), "username"), **{**complete, **changes})
+    return filled(form_with(page.get_data(as_text=True), "username"), **{**complete, **changes})
 
 
 def edit_form(admin, user_id: int) -> MultiDict:
     page = admin.get(f"/admin/users/{user_id}")
     assert page.status_code == 200
-    return form_on(page.get_data(as_text=True), "version")
+    return form_with(page.get_data(as_text=True), "version")
 
 
 # --- creating users --------------------------------------------------------------------
@@ -226,7 +130,7 @@ def test_a_password_under_twelve_characters_is_refused(login_as, password):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert field_errors(html, "password") == ["At least 12 characters."]
-    shown = form_on(html, "username")
+    shown = form_with(html, "username")
     assert (shown["username"], shown["full_name"], shown["office_code"]) == (
         "anita.karki",
         "Anita Karki",
@@ -400,7 +304,7 @@ def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(app, login_as):
     assert attempt.status_code == 401
     assert WRONG_CREDENTIALS in attempt.get_data(as_text=True)
     listing = admin.get("/admin/users").get_data(as_text=True)
-    row = next(r for r in parse(listing).rows if r and r[0] == target.user.username)
+    row = next(r for r in table_rows(listing) if r and r[0] == target.user.username)
     assert row[-1] == "deactivated"
     assert events("user.update")[0].changes == {"active": [True, False]}
 
@@ -474,7 +378,7 @@ def test_a_change_made_on_an_old_version_is_refused(login_as, make_user):
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert STALE_MESSAGE in html
-    assert form_on(html, "version")["role"] == "supervisor"  # what the admin chose is kept
+    assert form_with(html, "version")["role"] == "supervisor"  # what the admin chose is kept
     stored = reload(target.id)
     assert (stored.full_name, stored.role, stored.office_code) == (
         "Their Name",
@@ -489,7 +393,7 @@ def test_a_change_made_on_an_old_version_is_refused(login_as, make_user):
 
 def _reset_form(admin, user_id: int, password: str, confirm: str | None = None) -> MultiDict:
     page = admin.get(f"/admin/users/{user_id}").get_data(as_text=True)
-    form = form_on(page, "confirm")
+    form = form_with(page, "confirm")
     return filled(form, password=password, confirm=password if confirm is None else confirm)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +18,7 @@ from casework.extensions import db
 from casework.models import AuditEvent, Beneficiary, Household, IdentityDocument
 from casework.services.beneficiaries import snapshot
 from tests import factories
+from tests.pages import field_errors, filled, form_with
 
 TODAY = date.today()
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
@@ -26,116 +26,6 @@ STALE_MESSAGE = "This record was changed by someone else since you opened it."
 
 
 # --- reading pages like a browser --------------------------------------------------------
-
-
-class _PageParser(HTMLParser):
-    """The forms of a page (what a browser would submit) and the rows of its tables."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[list[tuple[str, str]]] = []
-        self.rows: list[list[str]] = []
-        self._form = None
-        self._select = None
-        self._option = None
-        self._textarea = None
-        self._row = None
-        self._cell = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self._form = []
-            self.forms.append(self._form)
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-        if self._form is None or "disabled" in a:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = (a.get("type") or "text").lower()
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    self._form.append((name, a.get("value") or "on"))
-            elif kind not in ("submit", "button", "reset", "image", "file"):
-                self._form.append((name, a.get("value") or ""))
-        elif tag == "select" and name:
-            self._select = {"name": name, "multiple": "multiple" in a, "options": []}
-        elif tag == "option" and self._select is not None:
-            self._option = {"value": a.get("value"), "selected": "selected" in a, "text": ""}
-            self._select["options"].append(self._option)
-        elif tag == "textarea" and name:
-            self._textarea = [name, ""]
-
-    def handle_data(self, data):
-        if self._option is not None:
-            self._option["text"] += data
-        if self._textarea is not None:
-            self._textarea[1] += data
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "option":
-            self._option = None
-        elif tag == "select" and self._select is not None:
-            options = self._select["options"]
-            chosen = [o for o in options if o["selected"]]
-            if not chosen and not self._select["multiple"] and options:
-                chosen = options[:1]  # a browser sends the first option
-            for option in chosen:
-                value = option["value"] if option["value"] is not None else option["text"]
-                self._form.append((self._select["name"], value))
-            self._select = None
-        elif tag == "textarea" and self._textarea is not None:
-            self._form.append(tuple(self._textarea))
-            self._textarea = None
-        elif tag == "form":
-            self._form = None
-        elif tag in ("td", "th") and self._cell is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.rows.append(self._row)
-            self._row = None
-
-
-def parse(html: str) -> _PageParser:
-    parser = _PageParser()
-    parser.feed(html)
-    parser.close()
-    return parser
-
-
-def form_on(html: str, field: str = "given_name") -> MultiDict:
-    """The form of the page that has this field, as a browser would submit it."""
-    forms = [f for f in parse(html).forms if any(name == field for name, _ in f)]
-    assert len(forms) == 1, f"{len(forms)} forms with a field {field!r}"
-    return MultiDict(forms[0])
-
-
-def filled(form: MultiDict, **changes) -> MultiDict:
-    """The form with some fields changed: a list checks several boxes, None clears one."""
-    result = MultiDict(form)
-    for name, value in changes.items():
-        name = name.replace("__", "-")
-        result.poplist(name)
-        if value is None:
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            result.add(name, item)
-    return result
-
-
-def field_errors(html: str, field_id: str) -> list[str]:
-    """The messages shown right under the field with this id (in its own form group)."""
-    match = re.search(rf'<(?:input|select|textarea)[^>]*\bid="{re.escape(field_id)}"', html)
-    assert match, f"no field {field_id} on the page"
-    rest = html[match.end() :]
-    group = rest.split('<div class="mb-3">', 1)[0]
-    return re.findall(r'<div class="invalid-feedback d-block">([^<]*)</div>', group)
 
 
 def listed_ids(html: str) -> set[int]:
@@ -161,7 +51,7 @@ def registration_form(client, **changes) -> MultiDict:
     """The registration page's form, filled in completely and validly, then `changes`."""
     page = client.get("/beneficiaries/new")
     assert page.status_code == 200
-    form = form_on(page.get_data(as_text=True))
+    form = form_with(page.get_data(as_text=True), "given_name")
     complete = {
         "given_name": "Maya",
         "family_name": "Gurung",
@@ -204,7 +94,7 @@ def thapa(**kwargs) -> Beneficiary:
 def test_the_registration_form_starts_empty_with_nepal_preselected(login_as):
     client = login_as("caseworker")
 
-    form = form_on(client.get("/beneficiaries/new").get_data(as_text=True))
+    form = form_with(client.get("/beneficiaries/new").get_data(as_text=True), "given_name")
 
     assert form["given_name"] == ""
     assert form["nationality"] == "NP"
@@ -353,7 +243,7 @@ def test_invalid_registration_is_shown_next_to_the_field_and_nothing_is_stored(
     assert field_errors(html, field) == [message]
     assert "Please correct the fields marked below." in html
     # What the user typed is still there, the wrong value included.
-    shown = form_on(html)
+    shown = form_with(html, "given_name")
     for name in posted:
         if name == field and field in ("district_id", "local_level_id"):
             continue  # the wrong value is not one of the options, so none can show it
@@ -370,7 +260,7 @@ def test_a_corrected_registration_then_goes_through(login_as):
     rejected = client.post("/beneficiaries/new", data=registration_form(client, ward="11"))
     assert rejected.status_code == 422
 
-    corrected = filled(form_on(rejected.get_data(as_text=True)), ward="10")
+    corrected = filled(form_with(rejected.get_data(as_text=True), "given_name"), ward="10")
     response = client.post("/beneficiaries/new", data=corrected)
 
     assert response.status_code == 302
@@ -411,7 +301,7 @@ def test_a_similar_person_is_shown_and_nothing_stored_until_confirmed(login_as, 
     assert f'href="/beneficiaries/{existing.id}"' in warning
     assert count(Beneficiary) == 1
     assert audit("beneficiary.create") == []
-    shown = form_on(html)
+    shown = form_with(html, "given_name")
     assert shown["given_name"] == given
     assert "confirm_not_duplicate" not in shown  # the box is there, not yet ticked
     assert 'name="confirm_not_duplicate"' in html
@@ -525,7 +415,7 @@ def test_an_unknown_or_hidden_household_is_refused_by_the_field(login_as, office
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert field_errors(html, "household_of") == ["No beneficiary with this registration number."]
-    assert form_on(html)["household_of"] == number
+    assert form_with(html, "given_name")["household_of"] == number
     assert count(Beneficiary) == 1
     assert count(Household) == 1
 
@@ -597,7 +487,7 @@ def test_search_by_name_or_phone(login_as, people, query, expected):
     assert ids == {people[k].id for k in expected}
     if not expected:
         assert "Nobody matches." in html
-    assert form_on(html, "q")["q"] == query  # the search box keeps the query
+    assert form_with(html, "q")["q"] == query  # the search box keeps the query
 
 
 def test_search_by_registration_number(login_as, people):
@@ -615,7 +505,7 @@ def test_search_filters_by_district_and_sex(login_as, people):
     assert _search(client, sex="male")[0] == {people["bishnu"].id}
     assert _search(client, district_id=4, sex="female")[0] == {people["laxmi"].id}
     assert _search(client, district_id=27, sex="male")[0] == set()
-    form = form_on(_search(client, district_id=4, sex="female")[1], "q")
+    form = form_with(_search(client, district_id=4, sex="female")[1], "q")
     assert (form["district_id"], form["sex"]) == ("4", "female")
 
 
@@ -775,7 +665,7 @@ def registered(login_as):
 def _edit_form(client, beneficiary_id: int) -> MultiDict:
     page = client.get(f"/beneficiaries/{beneficiary_id}/edit")
     assert page.status_code == 200
-    return form_on(page.get_data(as_text=True))
+    return form_with(page.get_data(as_text=True), "given_name")
 
 
 def _stored(beneficiary_id: int) -> dict:
@@ -867,7 +757,9 @@ def test_an_edit_made_on_an_old_version_is_refused(registered, login_as):
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert STALE_MESSAGE in html
-    assert form_on(html)["given_name"] == "Overwritten"  # the user's work is not lost
+    assert (
+        form_with(html, "given_name")["given_name"] == "Overwritten"
+    )  # the user's work is not lost
     assert _stored(person_id) == after_theirs
     assert after_theirs["family_name"] == "Gurung-Rai"
     assert after_theirs["given_name"] == "Maya"
@@ -902,7 +794,7 @@ def test_an_invalid_edit_is_shown_and_nothing_changes(registered):
         "Write the name in Latin letters; the Devanagari name has its own field."
     ]
     assert field_errors(html, "ward") == ["Kirtipur has 10 wards."]
-    assert form_on(html)["given_name"] == "माया"
+    assert form_with(html, "given_name")["given_name"] == "माया"
     assert _stored(person_id) == before
     assert audit("beneficiary.update") == []
 
@@ -938,5 +830,5 @@ def test_the_edit_page_works_for_someone_with_six_documents(login_as):
     response = client.get(f"/beneficiaries/{person.id}/edit")
 
     assert response.status_code == 200
-    form = form_on(response.get_data(as_text=True))
+    form = form_with(response.get_data(as_text=True), "given_name")
     assert len([k for k in form if k.endswith("-number") and form[k]]) == 6

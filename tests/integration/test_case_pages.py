@@ -12,12 +12,10 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from html import unescape
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
 
 from casework import audit as audit_chain
 from casework.extensions import db
@@ -35,6 +33,7 @@ from casework.models import (
 )
 from casework.services import approvals, cases, reintegration
 from tests import factories
+from tests.pages import filled, form_at, form_with, forms_of
 
 TODAY = date.today()
 KIND = "return_reintegration"
@@ -49,107 +48,8 @@ def day(offset: int) -> str:
 # --- reading pages like a browser --------------------------------------------------------
 
 
-class _PageParser(HTMLParser):
-    """The forms of a page, each with its action and what a browser would submit."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[tuple[str, list[tuple[str, str]]]] = []
-        self._form = None
-        self._select = None
-        self._option = None
-        self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self._form = []
-            self.forms.append((a.get("action") or "", self._form))
-        if self._form is None or "disabled" in a:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = (a.get("type") or "text").lower()
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    self._form.append((name, a.get("value") or "on"))
-            elif kind not in ("submit", "button", "reset", "image", "file"):
-                self._form.append((name, a.get("value") or ""))
-        elif tag == "select" and name:
-            self._select = {"name": name, "multiple": "multiple" in a, "options": []}
-        elif tag == "option" and self._select is not None:
-            self._option = {"value": a.get("value"), "selected": "selected" in a, "text": ""}
-            self._select["options"].append(self._option)
-        elif tag == "textarea" and name:
-            self._textarea = [name, ""]
-
-    def handle_data(self, data):
-        if self._option is not None:
-            self._option["text"] += data
-        if self._textarea is not None:
-            self._textarea[1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "option":
-            self._option = None
-        elif tag == "select" and self._select is not None:
-            options = self._select["options"]
-            chosen = [o for o in options if o["selected"]]
-            if not chosen and not self._select["multiple"] and options:
-                chosen = options[:1]  # a browser sends the first option
-            for option in chosen:
-                value = option["value"] if option["value"] is not None else option["text"]
-                self._form.append((self._select["name"], value))
-            self._select = None
-        elif tag == "textarea" and self._textarea is not None:
-            # A browser drops the one newline that may follow <textarea>.
-            name, value = self._textarea
-            value = value.removeprefix("\r").removeprefix("\n")
-            self._form.append((name, value))
-            self._textarea = None
-        elif tag == "form":
-            self._form = None
-
-
-def forms_of(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    parser = _PageParser()
-    parser.feed(html)
-    parser.close()
-    return parser.forms
-
-
-def form_at(html: str, action: str) -> MultiDict:
-    """The one form of the page that posts to `action`."""
-    found = [fields for target, fields in forms_of(html) if target == action]
-    assert len(found) == 1, f"{len(found)} forms posting to {action!r}"
-    return MultiDict(found[0])
-
-
-def form_with(html: str, field: str) -> MultiDict:
-    """The one form of the page that has this field."""
-    found = [f for _, f in forms_of(html) if any(name == field for name, _ in f)]
-    assert len(found) == 1, f"{len(found)} forms with a field {field!r}"
-    return MultiDict(found[0])
-
-
 def actions(html: str) -> set[str]:
     return {target for target, _ in forms_of(html)}
-
-
-def fill(form: MultiDict, **changes) -> MultiDict:
-    """The form with some fields changed: a list checks several boxes, None clears one.
-
-    `items__0__budget_npr` names the field `items-0-budget_npr`.
-    """
-    result = MultiDict(form)
-    for name, value in changes.items():
-        name = name.replace("__", "-")
-        result.poplist(name)
-        if value is None:
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            result.add(name, item)
-    return result
 
 
 BLOCK_TAGS = r"</?(?:div|p|li|ul|ol|dl|dt|dd|tr|td|th|table|h\d|br|section|form|option)\b[^>]*>"
@@ -342,7 +242,7 @@ def page(client, url: str) -> str:
 def act(client, case_id: int, action: str, **changes):
     """Fetch the case page, fill in the form of one action and send it."""
     url = f"/cases/{case_id}/{action}"
-    form = fill(form_at(page(client, f"/cases/{case_id}"), url), **changes)
+    form = filled(form_at(page(client, f"/cases/{case_id}"), url), **changes)
     return client.post(url, data=form)
 
 
@@ -356,7 +256,7 @@ def decide_on_queue(client, case_id: int, decision: str, comment: str):
     ]
     assert len(cards) == 1, f"{len(cards)} items of case {case_id} in the queue"
     url = f"/approvals/{cards[0].split('-')[1]}/decide"
-    form = fill(form_at(html, url), comment=comment, decision=decision)
+    form = filled(form_at(html, url), comment=comment, decision=decision)
     return client.post(url, data=form)
 
 
@@ -383,7 +283,7 @@ def test_a_returnee_goes_from_registration_to_closure_through_the_pages_alone(lo
     w, b = worker.user.username, boss.user.username
 
     # The caseworker registers the person...
-    form = fill(form_with(page(worker, "/beneficiaries/new"), "given_name"), **REGISTRATION)
+    form = filled(form_with(page(worker, "/beneficiaries/new"), "given_name"), **REGISTRATION)
     response = worker.post("/beneficiaries/new", data=form)
     assert response.status_code == 302
     person_id = int(re.fullmatch(r"/beneficiaries/(\d+)", response.headers["Location"])[1])
@@ -395,7 +295,7 @@ def test_a_returnee_goes_from_registration_to_closure_through_the_pages_alone(lo
     assert opening["assigned_to"] == str(worker.user.id)
     response = worker.post(
         f"/beneficiaries/{person_id}/cases/new",
-        data=fill(
+        data=filled(
             opening,
             kind=KIND,
             host_country="QA",
@@ -726,7 +626,7 @@ def test_bad_input_is_shown_next_to_the_field_kept_and_nothing_is_stored(
 ):
     case_id = make_case(team.worker.user, team.boss.user, stage)
     url = f"/cases/{case_id}/{action}"
-    posted = fill(form_at(page(team.worker, f"/cases/{case_id}"), url), **changes)
+    posted = filled(form_at(page(team.worker, f"/cases/{case_id}"), url), **changes)
     before = state(case_id)
 
     response = team.worker.post(url, data=posted)
@@ -758,7 +658,7 @@ def test_a_plan_submitted_without_goals_or_items_is_refused_with_both_reasons(te
 def test_a_move_the_workflow_does_not_allow_names_the_allowed_ones(team):
     case_id = make_case(team.worker.user)
     url = f"/cases/{case_id}/transition"
-    posted = fill(form_at(page(team.worker, f"/cases/{case_id}"), url), to="closed")
+    posted = filled(form_at(page(team.worker, f"/cases/{case_id}"), url), to="closed")
     before = state(case_id)
 
     response = team.worker.post(url, data=posted)
@@ -801,9 +701,9 @@ def test_the_second_of_two_open_edit_forms_is_refused_and_keeps_its_input(team):
     worker_form = form_with(page(team.worker, url), "host_country")
     boss_form = form_with(page(team.boss, url), "host_country")
 
-    first = team.boss.post(url, data=fill(boss_form, host_country="QA"))
+    first = team.boss.post(url, data=filled(boss_form, host_country="QA"))
     assert first.status_code == 302
-    second_form = fill(worker_form, return_reason="deported", return_date=day(-45))
+    second_form = filled(worker_form, return_reason="deported", return_date=day(-45))
     second = team.worker.post(url, data=second_form)
 
     assert second.status_code == 409
@@ -819,7 +719,7 @@ def test_the_second_of_two_open_edit_forms_is_refused_and_keeps_its_input(team):
         TODAY - timedelta(days=60),
     )
     # After reloading the page the change goes through on top of the other one.
-    fresh = fill(form_with(page(team.worker, url), "host_country"), return_reason="deported")
+    fresh = filled(form_with(page(team.worker, url), "host_country"), return_reason="deported")
     assert team.worker.post(url, data=fresh).status_code == 302
     details = reload(case_id).return_details
     assert (details.host_country, details.return_reason) == ("QA", "deported")
@@ -831,9 +731,9 @@ def test_the_second_of_two_open_transition_forms_is_refused_and_keeps_its_input(
     worker_form = form_at(page(team.worker, f"/cases/{case_id}"), url)
     boss_form = form_at(page(team.boss, f"/cases/{case_id}"), url)
 
-    first = team.worker.post(url, data=fill(worker_form, to="assessment"))
+    first = team.worker.post(url, data=filled(worker_form, to="assessment"))
     assert first.status_code == 302
-    typed = fill(boss_form, to="closure_pending", closure_reason="withdrew", comment="Moved away")
+    typed = filled(boss_form, to="closure_pending", closure_reason="withdrew", comment="Moved away")
     second = team.boss.post(url, data=typed)
 
     assert second.status_code == 409
@@ -1193,7 +1093,7 @@ def test_bulk_reassignment_moves_every_open_case_of_one_person(login_as, make_us
     takers_own = make_case(taker.user)
 
     form = form_with(page(boss, "/cases/reassign"), "from_user")
-    posted = fill(form, from_user=str(leaver.id), to_user=str(taker.user.id), comment="Left")
+    posted = filled(form, from_user=str(leaver.id), to_user=str(taker.user.id), comment="Left")
     response = boss.post("/cases/reassign", data=posted, follow_redirects=True)
 
     assert response.status_code == 200
@@ -1238,7 +1138,7 @@ def test_bulk_reassignment_to_someone_who_cannot_take_the_cases_is_refused(
         "nobody": "",
     }[who]
     form = form_with(page(boss, "/cases/reassign"), "from_user")
-    posted = fill(form, from_user=str(leaver.id), to_user=target, comment="Left")
+    posted = filled(form, from_user=str(leaver.id), to_user=target, comment="Left")
     before = state(case_id)
 
     response = boss.post("/cases/reassign", data=posted)
@@ -1401,7 +1301,7 @@ def test_an_admin_saves_new_weights_and_new_visits_use_them(login_as, team):
     form = form_with(page(admin, "/admin/settings"), "threshold")
     assert [form[k] for k in (*SETTINGS, "threshold")] == ["0.30", "0.35", "0.35", "0.50"]
 
-    response = admin.post("/admin/settings", data=fill(form, **SETTINGS, threshold="0.6"))
+    response = admin.post("/admin/settings", data=filled(form, **SETTINGS, threshold="0.6"))
 
     assert response.status_code == 302
     shown = page(admin, "/admin/settings")
@@ -1451,7 +1351,7 @@ def test_an_admin_saves_new_weights_and_new_visits_use_them(login_as, team):
 def test_bad_settings_are_refused_with_a_message(login_as, changes, field, message):
     admin = login_as("admin")
     form = form_with(page(admin, "/admin/settings"), "threshold")
-    posted = fill(form, **{**SETTINGS, "threshold": "0.6", **changes})
+    posted = filled(form, **{**SETTINGS, "threshold": "0.6", **changes})
 
     response = admin.post("/admin/settings", data=posted)
 
@@ -1469,7 +1369,7 @@ def test_a_weight_that_is_not_a_number_is_refused(login_as):
     admin = login_as("admin")
     form = form_with(page(admin, "/admin/settings"), "threshold")
 
-    response = admin.post("/admin/settings", data=fill(form, weight_social="NaN"))
+    response = admin.post("/admin/settings", data=filled(form, weight_social="NaN"))
 
     assert response.status_code == 422
     assert count(Setting) == 0
@@ -1511,7 +1411,7 @@ def test_a_signalling_nan_weight_is_a_field_error_not_a_crash(login_as):
     admin = login_as("admin")
     form = form_with(page(admin, "/admin/settings"), "threshold")
 
-    response = admin.post("/admin/settings", data=fill(form, weight_social="sNaN"))
+    response = admin.post("/admin/settings", data=filled(form, weight_social="sNaN"))
 
     assert response.status_code == 422
     assert count(Setting) == 0
@@ -1528,7 +1428,7 @@ def test_a_plan_saved_after_the_case_was_submitted_says_why_it_was_refused(team)
 
     response = team.worker.post(
         url,
-        data=fill(
+        data=filled(
             opened,
             plan_goals="Bigger shop",
             items__0__assistance_type="cash",
@@ -1553,7 +1453,7 @@ def test_deciding_an_item_another_supervisor_just_decided_says_so(login_as):
     assert decide_on_queue(first, case_id, "approve", "Fine").status_code == 302
     before = state(case_id)
 
-    response = second.post(url, data=fill(seconds_form, comment="No", decision="reject"))
+    response = second.post(url, data=filled(seconds_form, comment="No", decision="reject"))
 
     assert response.status_code == 409
     assert state(case_id) == before

@@ -7,12 +7,12 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from casework.auth.permissions import Permission, require
+from casework.auth.permissions import Permission, require, sees_sensitive
 from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema
-from casework.domain import reintegration, workflow
+from casework.domain import conflict, reintegration, workflow
 from casework.errors import ValidationError
 from casework.extensions import db
-from casework.services import approvals, cases
+from casework.services import approvals, cases, kinds
 
 blp = Blueprint("api_cases", __name__, description="Cases and approvals")
 
@@ -45,6 +45,40 @@ class CaseSchema(ma.Schema):
     )
     return_reason = fields.Function(lambda c: c.return_details and c.return_details.return_reason)
     arrival_help = fields.Function(lambda c: c.return_details and c.return_details.arrival_help)
+    victim_categories = fields.Method(
+        "dump_categories",
+        metadata={"description": "null, with restricted: true, for whom may not know them"},
+    )
+    restricted = fields.Method("dump_restricted")
+    incident_date = fields.Function(
+        lambda c: c.conflict_details and c.conflict_details.incident_date.isoformat()
+    )
+    incident_district_id = fields.Function(
+        lambda c: c.conflict_details and c.conflict_details.incident_district_id
+    )
+    disability_percent = fields.Function(
+        lambda c: c.conflict_details and c.conflict_details.disability_percent
+    )
+    taskforce_reference = fields.Function(
+        lambda c: c.conflict_details and c.conflict_details.taskforce_reference
+    )
+    ward_recommendation = fields.Function(
+        lambda c: c.conflict_details and c.conflict_details.ward_recommendation
+    )
+    documents_seen = fields.Function(
+        lambda c: c.conflict_details and c.conflict_details.documents_seen
+    )
+    relief_received = fields.Function(
+        lambda c: c.conflict_details and c.conflict_details.relief_received
+    )
+
+    def dump_restricted(self, case) -> bool:
+        return kinds.is_sensitive(case) and not sees_sensitive(current_user, case)
+
+    def dump_categories(self, case):
+        if case.conflict_details is None or self.dump_restricted(case):
+            return None
+        return case.conflict_details.victim_categories
 
 
 class CaseListSchema(ListSchema):
@@ -63,16 +97,28 @@ class ReturnFieldsSchema(ma.Schema):
     arrival_help = fields.List(fields.String(validate=_codes(reintegration.ARRIVAL_HELP)))
 
 
-class CaseCreateSchema(ReturnFieldsSchema):
+class ConflictFieldsSchema(ma.Schema):
+    victim_categories = fields.List(fields.String(validate=_codes(conflict.VICTIM_CATEGORIES)))
+    incident_date = fields.Date()
+    incident_district_id = Id()
+    disability_percent = fields.Integer(strict=True, allow_none=True)
+    taskforce_reference = fields.String()
+    ward_recommendation = fields.Boolean()
+    documents_seen = fields.String()
+    relief_received = fields.String()
+
+
+class KindFieldsSchema(ReturnFieldsSchema, ConflictFieldsSchema):
+    """The fields of every kind; each kind's rules say which it requires."""
+
+
+class CaseCreateSchema(KindFieldsSchema):
     kind = fields.String(required=True, validate=_codes(workflow.KINDS))
     beneficiary_id = Id(required=True)
     assigned_to = fields.String(load_default=None, metadata={"description": "a username"})
-    host_country = fields.String(required=True)
-    return_date = fields.Date(required=True)
-    return_reason = fields.String(required=True, validate=_codes(reintegration.RETURN_REASONS))
 
 
-class CasePatchSchema(ReturnFieldsSchema):
+class CasePatchSchema(KindFieldsSchema):
     version = Id(required=True)
     assigned_to = fields.String(metadata={"description": "a username; supervisors only"})
 

@@ -151,7 +151,8 @@ class BeneficiarySchema(ma.Schema):
     office = fields.String(attribute="office_code")
     household_id = fields.Integer(allow_none=True)
     relationship_to_head = fields.String()
-    vulnerabilities = fields.List(fields.String())
+    # Set by the service for the caller (sensitive ones may be hidden); empty if not set.
+    vulnerabilities = fields.Function(lambda b: getattr(b, "shown_vulnerabilities", []))
     consent = fields.Method("dump_consent")
     documents = fields.List(fields.Nested(DocumentOutSchema))
     version = fields.Integer()

@@ -123,6 +123,7 @@ def edit(beneficiary_id: int):
     form = EditForm(obj=beneficiary) if request.method == "GET" else EditForm()
     if request.method == "GET":
         form.version.data = beneficiary.version
+        form.vulnerabilities.data = beneficiary.shown_vulnerabilities
         entries = form.documents.entries
         if len(entries) <= len(beneficiary.documents) and len(entries) < form.documents.max_entries:
             form.documents.append_entry()  # room for one more document
