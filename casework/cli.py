@@ -39,7 +39,10 @@ def init_command() -> None:
 def demo_command(count: int, if_empty: bool, seed: int | None) -> None:
     """Create the demo users (if missing) and add N synthetic beneficiaries."""
     demo_users = demo.ensure_demo_users()
+    added_providers = demo.ensure_demo_providers()
     db.session.commit()
+    if added_providers:
+        click.echo(f"Added {added_providers} service providers to the directory.")
     click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for user in demo_users:
         state = "created" if user.created else "exists"

@@ -9,6 +9,7 @@ derived keys as the registration service, and one audit event records each run.
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -17,8 +18,16 @@ from sqlalchemy import func, insert, select
 from casework import audit
 from casework.domain import matching
 from casework.extensions import db
-from casework.models import Beneficiary, Household, LocalLevel, RegistrationCounter, User, utcnow
-from casework.services import accounts
+from casework.models import (
+    Beneficiary,
+    Household,
+    LocalLevel,
+    Provider,
+    RegistrationCounter,
+    User,
+    utcnow,
+)
+from casework.services import accounts, providers
 from casework.services.numbering import take_numbers
 
 FAMILY_NAMES = [
@@ -174,6 +183,90 @@ DEMO_USERS = [
     ("caseworker.dmk", "caseworker", "DMK", "Kabita Rai"),
     ("partner", "partner", "KTM", "Ministry of Labour (demo)"),
 ]
+
+
+# Organisations of the kind a Nepal mission refers to, with the districts they serve.
+# Names are illustrative of the sector; contacts are invented.
+DEMO_PROVIDERS = [
+    ("TPO Nepal", "ngo", ["psychosocial"], [27, 29, 23, 4, 5, 6, 75]),
+    (
+        "Centre for Victims of Torture (CVICT)",
+        "ngo",
+        ["psychosocial", "medical", "legal_aid"],
+        [27, 29, 23, 50, 63],
+    ),
+    ("Legal Aid and Consultancy Centre", "legal_aid", ["legal_aid"], [27, 29, 23, 24, 44]),
+    ("Nepal Bar Association legal aid desk, Jhapa", "legal_aid", ["legal_aid"], [4]),
+    ("Pourakhi Nepal", "ngo", ["shelter", "psychosocial", "livelihood"], [27, 29, 23]),
+    (
+        "Maiti Nepal transit home",
+        "ngo",
+        ["shelter", "family_tracing", "legal_aid"],
+        [27, 4, 44, 75],
+    ),
+    ("Shakti Samuha", "ngo", ["psychosocial", "livelihood", "legal_aid"], [27, 24, 30, 5]),
+    (
+        "Women for Human Rights, single women group",
+        "ngo",
+        ["livelihood", "psychosocial"],
+        [27, 20, 22, 19],
+    ),
+    (
+        "Nepal Red Cross Society, Restoring Family Links",
+        "ngo",
+        ["family_tracing", "cash"],
+        list(range(1, 78)),
+    ),
+    ("UNHCR Damak field office", "un_agency", ["family_tracing", "legal_aid"], [4, 5]),
+    ("Koshi Hospital", "health_facility", ["medical"], [5, 6, 4]),
+    (
+        "B.P. Koirala Institute of Health Sciences",
+        "health_facility",
+        ["medical", "psychosocial"],
+        [6, 5, 4, 3],
+    ),
+    ("Damak Hospital", "health_facility", ["medical"], [4]),
+    ("Bir Hospital", "health_facility", ["medical"], [27, 29, 23]),
+    ("Bheri Hospital", "health_facility", ["medical"], [63, 66]),
+    ("Janakpur Provincial Hospital", "health_facility", ["medical"], [20, 22, 19, 21]),
+    (
+        "CTEVT skills training centre",
+        "government",
+        ["education", "livelihood"],
+        [27, 24, 44, 4, 20],
+    ),
+    ("District Administration Office, relief desk", "government", ["cash"], [27, 4, 5, 20, 75]),
+    ("Foreign Employment Board, welfare fund", "government", ["cash", "legal_aid"], [27]),
+    (
+        "Safer Migration information centre",
+        "ngo",
+        ["livelihood", "legal_aid"],
+        [20, 22, 19, 21, 4, 5, 6],
+    ),
+    ("Karnali Integrated Rural Development", "ngo", ["livelihood", "education"], [52, 50, 63]),
+    ("Sudurpaschim community mental health", "ngo", ["psychosocial"], [75, 76]),
+    ("Youth employment fund (local level)", "government", ["livelihood", "cash"], [24, 44, 46, 38]),
+    ("Women's safe house, Kailali", "ngo", ["shelter", "psychosocial"], [75]),
+]
+
+
+def ensure_demo_providers() -> int:
+    """Add the demo directory of providers if there are none; returns how many were added."""
+    if db.session.scalar(select(func.count()).select_from(Provider)):
+        return 0
+    for name, kind, services, districts in DEMO_PROVIDERS:
+        contact = f"{name}\nPhone: 01-44{zlib.crc32(name.encode()) % 100000:05d}"
+        providers.create(
+            None,
+            {
+                "name": name,
+                "kind": kind,
+                "services": services,
+                "district_ids": districts,
+                "contact": contact,
+            },
+        )
+    return len(DEMO_PROVIDERS)
 
 
 @dataclass

@@ -9,7 +9,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from casework.auth.permissions import Permission, can
-from casework.domain import codes, reintegration, workflow
+from casework.domain import codes, conflict, reintegration, workflow
+from casework.extensions import db
+from casework.models import District
 
 
 def _label(table: dict, code: str | None) -> str:
@@ -41,8 +43,17 @@ def register_template_helpers(app: Flask) -> None:
             "url_with": url_with,
             "KINDS": workflow.KINDS,
             "STATUSES": workflow.STATUSES,
+            "REFERRAL_STATUSES": workflow.REFERRAL_STATUSES,
+            "conflict": conflict,
             "reintegration": reintegration,
         }
+
+    @app.template_global()
+    def district_name(district_id: int | None) -> str:
+        if district_id is None:
+            return "—"
+        district = db.session.get(District, district_id)
+        return district.name_en if district else "—"
 
     @app.template_filter("date")
     def format_date(value) -> str:

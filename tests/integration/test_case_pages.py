@@ -291,13 +291,12 @@ def test_a_returnee_goes_from_registration_to_closure_through_the_pages_alone(lo
     # ...and opens a case from the profile.
     profile = page(worker, f"/beneficiaries/{person_id}")
     assert f'href="/beneficiaries/{person_id}/cases/new"' in profile
-    opening = form_with(page(worker, f"/beneficiaries/{person_id}/cases/new"), "kind")
+    opening = form_with(page(worker, f"/beneficiaries/{person_id}/cases/new"), "host_country")
     assert opening["assigned_to"] == str(worker.user.id)
     response = worker.post(
         f"/beneficiaries/{person_id}/cases/new",
         data=filled(
             opening,
-            kind=KIND,
             host_country="QA",
             return_date=day(-20),
             return_reason="abuse_exploitation",

@@ -168,6 +168,7 @@ def programme_settings():
         form.weight_social.data = current.weights["social"]
         form.weight_psychosocial.data = current.weights["psychosocial"]
         form.threshold.data = current.threshold
+        form.referral_response_days.data = settings.referral_response_days()
     status = 200
     if form.validate_on_submit():
         weights = {
@@ -178,6 +179,7 @@ def programme_settings():
             settings.update_reintegration_settings(
                 current_user, weights, float(form.threshold.data)
             )
+            settings.update_referral_response_days(current_user, form.referral_response_days.data)
             db.session.commit()
             flash(_("Settings saved. New monitoring visits use them."), "success")
             return redirect(url_for("admin.programme_settings"))

@@ -12,7 +12,7 @@ from casework.blueprints.forms_common import apply_errors
 from casework.errors import StaleVersion, ValidationError
 from casework.extensions import db
 from casework.services import beneficiaries as service
-from casework.services import cases, reference
+from casework.services import cases, reference, referrals
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
 
@@ -112,7 +112,11 @@ def show(beneficiary_id: int):
     )
     db.session.commit()  # the view is audited
     return render_template(
-        "beneficiaries/show.html", b=beneficiary, members=members, cases=visible_cases
+        "beneficiaries/show.html",
+        b=beneficiary,
+        members=members,
+        cases=visible_cases,
+        transfers=referrals.transfers(current_user, beneficiary.id),
     )
 
 

@@ -23,7 +23,7 @@ from casework.blueprints.forms_common import (
     MultiCheckboxField,
     OptionalIntSelectField,
 )
-from casework.domain import codes, reintegration, workflow
+from casework.domain import codes, conflict, reintegration
 
 
 class ReturnFieldsForm(FlaskForm):
@@ -40,12 +40,12 @@ class ReturnFieldsForm(FlaskForm):
         validate_choice=False,
     )
 
-    def set_countries(self, countries) -> None:
+    def prepare(self, countries, districts) -> None:
         self.host_country.choices = [("", "—")] + [
             (c.code, c.name) for c in countries if c.code != "NP"
         ]
 
-    def return_data(self) -> dict:
+    def kind_data(self) -> dict:
         return {
             "host_country": self.host_country.data or "",
             "return_date": self.return_date.data,
@@ -54,15 +54,69 @@ class ReturnFieldsForm(FlaskForm):
         }
 
 
-class OpenCaseForm(ReturnFieldsForm):
-    kind = SelectField(
-        _l("Kind of case"), choices=codes.choices(workflow.KINDS), validate_choice=False
+class ConflictFieldsForm(FlaskForm):
+    victim_categories = MultiCheckboxField(
+        _l("Categories (all that apply)"),
+        choices=codes.choices(conflict.VICTIM_CATEGORIES),
+        validate_choice=False,
     )
+    incident_date = DateField(_l("Date of the incident"), validators=[Optional()])
+    incident_district_id = OptionalIntSelectField(
+        _l("District of the incident"), choices=[], validate_choice=False
+    )
+    disability_percent = IntegerField(
+        _l("Disability (%) for the injured or disabled"), validators=[Optional()]
+    )
+    taskforce_reference = StringField(_l("Taskforce list reference"))
+    ward_recommendation = BooleanField(_l("The ward office recommended the person"))
+    documents_seen = TextAreaField(_l("Documents seen"))
+    relief_received = TextAreaField(_l("Relief already received"))
+
+    def prepare(self, countries, districts) -> None:
+        self.incident_district_id.choices = [("", "—")] + [(d.id, d.name_en) for d in districts]
+
+    def kind_data(self) -> dict:
+        return {
+            "victim_categories": self.victim_categories.data or [],
+            "incident_date": self.incident_date.data,
+            "incident_district_id": self.incident_district_id.data,
+            "disability_percent": self.disability_percent.data,
+            "taskforce_reference": self.taskforce_reference.data or "",
+            "ward_recommendation": bool(self.ward_recommendation.data),
+            "documents_seen": self.documents_seen.data or "",
+            "relief_received": self.relief_received.data or "",
+        }
+
+
+class _OpenFields(FlaskForm):
     assigned_to = OptionalIntSelectField(_l("Assigned to"), choices=[], validate_choice=False)
 
 
-class EditCaseForm(ReturnFieldsForm):
+class _EditFields(FlaskForm):
     version = HiddenField()
+
+
+class OpenReturnCaseForm(_OpenFields, ReturnFieldsForm):
+    pass
+
+
+class OpenConflictCaseForm(_OpenFields, ConflictFieldsForm):
+    pass
+
+
+class EditReturnCaseForm(_EditFields, ReturnFieldsForm):
+    pass
+
+
+class EditConflictCaseForm(_EditFields, ConflictFieldsForm):
+    pass
+
+
+# The open and edit forms of each kind of case.
+KIND_FORMS = {
+    "return_reintegration": (OpenReturnCaseForm, EditReturnCaseForm),
+    "conflict_victim": (OpenConflictCaseForm, EditConflictCaseForm),
+}
 
 
 class TransitionForm(FlaskForm):
@@ -181,4 +235,7 @@ class SettingsForm(FlaskForm):
     )
     threshold = FiniteDecimalField(
         _l("Sustainable at or above (0–1)"), places=2, validators=[InputRequired()]
+    )
+    referral_response_days = IntegerField(
+        _l("Days a provider has to answer a referral"), validators=[InputRequired()]
     )

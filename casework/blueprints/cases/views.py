@@ -5,17 +5,22 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, NotFound
 
-from casework.auth.permissions import Permission, can, require, sees_confidential
+from casework.auth.permissions import (
+    Permission,
+    can,
+    require,
+    sees_confidential,
+    sees_sensitive,
+)
 from casework.blueprints.cases.forms import (
+    KIND_FORMS,
     AssignForm,
     DecisionForm,
     DeliveryForm,
-    EditCaseForm,
     FollowUpForm,
     NoteForm,
-    OpenCaseForm,
     PlanForm,
     ReassignForm,
     TransitionForm,
@@ -25,7 +30,16 @@ from casework.blueprints.forms_common import apply_errors, safe_next
 from casework.domain import codes, workflow
 from casework.errors import CaseworkError, StaleVersion, ValidationError
 from casework.extensions import db
-from casework.services import approvals, beneficiaries, cases, reference, reintegration, settings
+from casework.services import (
+    approvals,
+    beneficiaries,
+    cases,
+    kinds,
+    reference,
+    referrals,
+    reintegration,
+    settings,
+)
 from casework.services import work as work_service
 
 bp = Blueprint("cases", __name__)
@@ -62,10 +76,14 @@ def index():
 
 @bp.route("/beneficiaries/<int:beneficiary_id>/cases/new", methods=["GET", "POST"])
 def new(beneficiary_id: int):
+    """Open a case; `?kind=` chooses the kind (return and reintegration by default)."""
     require(current_user, Permission.CASE_CREATE)
     person = beneficiaries.get(current_user, beneficiary_id)
-    form = OpenCaseForm()
-    form.set_countries(reference.countries())
+    kind = request.args.get("kind", "return_reintegration")
+    if kind not in KIND_FORMS:
+        raise NotFound()
+    form = KIND_FORMS[kind][0]()
+    form.prepare(reference.countries(), reference.districts())
     form.assigned_to.choices = [(u.id, u.username) for u in _assignees(person.office_code)]
     if request.method == "GET":
         form.assigned_to.data = current_user.id
@@ -73,9 +91,9 @@ def new(beneficiary_id: int):
         try:
             case = cases.open_case(
                 current_user,
-                form.kind.data,
+                kind,
                 person.id,
-                form.return_data(),
+                form.kind_data(),
                 assigned_to_id=form.assigned_to.data,
             )
             db.session.commit()
@@ -85,7 +103,8 @@ def new(beneficiary_id: int):
             db.session.rollback()
             apply_errors(form, error)
     failed = request.method == "POST"
-    return render_template("cases/new.html", form=form, person=person), 422 if failed else 200
+    page = render_template("cases/new.html", form=form, person=person, kind=kind)
+    return page, 422 if failed else 200
 
 
 def _assignees(office_code: str):
@@ -110,10 +129,13 @@ def _case_page(case, status: int = 200, **forms):
             (u.id, u.username) for u in cases.assignable_users(current_user, case.office_code)
         ]
         assign_form.assigned_to.data = assign_form.assigned_to.data or case.assigned_to_id
-    plan_form = forms.get("plan_form") or _plan_form(case)
+    plan_form = forms.get("plan_form") or (_plan_form(case) if case.return_details else None)
     context = {
         "case": case,
         "details": case.return_details,
+        "conflict_details": case.conflict_details,
+        "restricted": kinds.is_sensitive(case) and not sees_sensitive(current_user, case),
+        "referrals": referrals.for_case(current_user, case),
         "allowed": allowed,
         "transition_form": transition_form,
         "assign_form": assign_form,
@@ -130,7 +152,8 @@ def _case_page(case, status: int = 200, **forms):
         "score_settings": settings.reintegration_settings(),
         "can_work": can(current_user, Permission.CASE_WORK, case)
         and workflow.is_open(case.kind, case.status),
-        "plan_editable": case.status in reintegration.PLAN_EDITABLE,
+        "plan_editable": case.status in reintegration.PLAN_EDITABLE
+        and case.return_details is not None,
         "delivery_allowed": case.status in reintegration.DELIVERY_ALLOWED,
     }
     return render_template("cases/show.html", **context), status
@@ -308,14 +331,17 @@ def record_visit(case_id: int):
 def edit(case_id: int):
     case = cases.get(current_user, case_id)
     require(current_user, Permission.CASE_WORK, case)
-    form = EditCaseForm(obj=case.return_details) if request.method == "GET" else EditCaseForm()
-    form.set_countries(reference.countries())
+    edit_form = KIND_FORMS[case.kind][1]
     if request.method == "GET":
+        form = edit_form(data=cases.kind_fields(case))
         form.version.data = case.version
+    else:
+        form = edit_form()
+    form.prepare(reference.countries(), reference.districts())
     status = 200
     if form.validate_on_submit():
         try:
-            cases.update(current_user, case, form.return_data(), _version(form.version))
+            cases.update(current_user, case, form.kind_data(), _version(form.version))
             db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
