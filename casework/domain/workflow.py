@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
+from casework.domain import resettlement
+
 
 @dataclass(frozen=True)
 class Pending:
@@ -28,6 +30,8 @@ class Workflow:
     transitions: dict[str, tuple[str, ...]]
     pending: dict[str, Pending] = field(default_factory=dict)
     final: frozenset[str] = frozenset()
+    # A status that keeps where the case was (Case.pending_from) and resumes only there.
+    hold: str | None = None
 
     def allowed(self, status: str) -> tuple[str, ...]:
         return self.transitions.get(status, ())
@@ -87,11 +91,23 @@ CONFLICT_VICTIM = Workflow(
     final=frozenset({"closed"}),
 )
 
-WORKFLOWS: dict[str, Workflow] = {wf.kind: wf for wf in (RETURN_REINTEGRATION, CONFLICT_VICTIM)}
+RESETTLEMENT = Workflow(
+    kind="resettlement",
+    code="RS",
+    initial="referred",
+    transitions=resettlement.transitions(),
+    final=frozenset({"arrived", "rejected", "withdrawn"}),
+    hold="on_hold",
+)
+
+WORKFLOWS: dict[str, Workflow] = {
+    wf.kind: wf for wf in (RETURN_REINTEGRATION, CONFLICT_VICTIM, RESETTLEMENT)
+}
 
 KINDS = {
     "return_reintegration": _l("Return and reintegration"),
     "conflict_victim": _l("Conflict victim"),
+    "resettlement": _l("Resettlement"),
 }
 
 STATUSES = {
@@ -104,6 +120,19 @@ STATUSES = {
     "closed": _l("Closed"),
     "verification": _l("Verification"),
     "active": _l("Active"),
+    "referred": _l("Referred by UNHCR"),
+    "prescreening": _l("Prescreening"),
+    "interview": _l("Interview"),
+    "decision": _l("Decision"),
+    "health_assessment": _l("Health assessment"),
+    "cultural_orientation": _l("Cultural orientation"),
+    "exit_permit": _l("Exit permit"),
+    "travel_booked": _l("Travel booked"),
+    "departed": _l("Departed"),
+    "arrived": _l("Arrived"),
+    "on_hold": _l("On hold"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
 }
 
 

@@ -30,9 +30,21 @@ from casework.models.referral import (
     ProviderService,
     Referral,
 )
+from casework.models.resettlement import (
+    BatchCase,
+    CaseMember,
+    DepartureBatch,
+    ResettlementDetails,
+    StageRecord,
+)
 from casework.models.user import ApiToken, User
 
 __all__ = [
+    "BatchCase",
+    "CaseMember",
+    "DepartureBatch",
+    "ResettlementDetails",
+    "StageRecord",
     "Approval",
     "AssistanceDelivery",
     "Case",

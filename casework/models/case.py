@@ -44,6 +44,9 @@ class Case(db.Model):
     conflict_details: Mapped[ConflictDetails | None] = relationship(  # noqa: F821
         cascade="all, delete-orphan", uselist=False
     )
+    resettlement_details: Mapped[ResettlementDetails | None] = relationship(  # noqa: F821
+        cascade="all, delete-orphan", uselist=False
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

@@ -127,7 +127,7 @@ def open_case(
     kind_handler = kinds.handler(kind)
     kind_handler.check_known(data)
     errors: dict[str, list[str]] = {}
-    fields = kind_handler.clean(data, errors)
+    fields = kind_handler.clean(data, errors, principal=person)
     if errors:
         raise ValidationError(fields=errors)
     assignee = _assignee(actor, assigned_to_id, person.office_code)
@@ -144,7 +144,7 @@ def open_case(
         office_code=person.office_code,
         assigned_to_id=assignee.id,
         created_by_id=actor.id,
-        **kind_handler.build(fields),
+        **kind_handler.build(fields, principal=person),
     )
     db.session.add(case)
     db.session.flush()
@@ -223,7 +223,9 @@ def update(actor: User, case: Case, changes: dict, version: int) -> Case:
     kind_handler.check_known(changes)
     before = kind_handler.current(case)
     errors: dict[str, list[str]] = {}
-    fields = kind_handler.clean({**before, **changes}, errors)
+    fields = kind_handler.clean(
+        {**before, **changes}, errors, case=case, principal=case.beneficiary
+    )
     if errors:
         raise ValidationError(fields=errors)
     kind_handler.apply(case, fields)
@@ -306,11 +308,20 @@ def reassign_all(actor: User, from_user_id: int, to_user_id: int, comment: str =
 # --- the workflow -----------------------------------------------------------------------
 
 
+def allowed_moves(case: Case) -> tuple[str, ...]:
+    """The table's targets from the current status; a held case resumes only where it was."""
+    flow = workflow.workflow(case.kind)
+    allowed = flow.allowed(case.status)
+    if flow.hold and case.status == flow.hold:
+        allowed = tuple(s for s in allowed if s == case.pending_from or s in flow.final)
+    return allowed
+
+
 def allowed_transitions(actor: User, case: Case) -> tuple[str, ...]:
     """What the actor can move this case to now (pending statuses: the approval decides)."""
     if workflow.is_pending(case.kind, case.status) or not can(actor, Permission.CASE_WORK, case):
         return ()
-    return workflow.workflow(case.kind).allowed(case.status)
+    return allowed_moves(case)
 
 
 def transition(
@@ -320,22 +331,33 @@ def transition(
     version: int,
     comment: str = "",
     closure_reason: str | None = None,
+    *,
+    via: str = "case",
 ) -> Case:
-    """Move the case to `to_status` if the kind's table allows it and its rules hold."""
+    """Move the case to `to_status` if the kind's table allows it and its rules hold.
+
+    `via` names where the move comes from ("case", or "batch" for a flight's departure),
+    for kinds whose rules depend on it.
+    """
     require(actor, Permission.CASE_VIEW, case)
     if workflow.is_pending(case.kind, case.status):
         return _decide_by_transition(actor, case, to_status, version, comment)
     require(actor, Permission.CASE_WORK, case)
     _check_version(case, version)
-    try:
-        workflow.check_transition(case.kind, case.status, to_status)
-    except workflow.TransitionNotAllowed as refused:
-        raise TransitionConflict(refused.from_status, refused.to_status, refused.allowed) from None
+    flow = workflow.workflow(case.kind)
+    allowed = allowed_moves(case)
+    if to_status not in allowed:
+        raise TransitionConflict(case.status, to_status, allowed)
     if len(comment or "") > MAX_NOTE:
         raise ValidationError(fields={"comment": [_("At most %(n)d characters.", n=MAX_NOTE)]})
-    _check_entry_rules(case, to_status, closure_reason)
-    flow = workflow.workflow(case.kind)
+    _check_entry_rules(case, to_status, closure_reason, via)
     from_status = case.status
+    if to_status == flow.hold:
+        case.pending_from = from_status
+    elif from_status == flow.hold:
+        case.pending_from = None
+    if to_status in flow.final:
+        case.closed_at = utcnow()
     if to_status in flow.pending:
         case.pending_from = from_status
         if to_status == "closure_pending":
@@ -377,12 +399,12 @@ def _decide_by_transition(actor: User, case: Case, to_status: str, version: int,
     return case
 
 
-def _check_entry_rules(case: Case, to_status: str, closure_reason: str | None) -> None:
+def _check_entry_rules(case: Case, to_status: str, closure_reason: str | None, via: str) -> None:
     if to_status == "closure_pending" and closure_reason not in reintegration.CLOSURE_REASONS:
         raise ValidationError(
             fields={"closure_reason": [_("Closing a case needs a reason from the list.")]}
         )
-    kinds.handler(case.kind).check_entry(case, to_status)
+    kinds.handler(case.kind).check_entry(case, to_status, via)
 
 
 def _request_approval(actor: User, case: Case, approval_type: str, subject_id: int, comment: str):

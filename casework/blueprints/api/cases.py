@@ -9,10 +9,11 @@ from marshmallow import fields, validate
 
 from casework.auth.permissions import Permission, require, sees_sensitive
 from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema
-from casework.domain import conflict, reintegration, workflow
+from casework.domain import conflict, reintegration, resettlement, workflow
 from casework.errors import ValidationError
 from casework.extensions import db
 from casework.services import approvals, cases, kinds
+from casework.services import resettlement as resettlement_service
 
 blp = Blueprint("api_cases", __name__, description="Cases and approvals")
 
@@ -72,6 +73,28 @@ class CaseSchema(ma.Schema):
         lambda c: c.conflict_details and c.conflict_details.relief_received
     )
 
+    unhcr_case_number = fields.Function(
+        lambda c: c.resettlement_details and c.resettlement_details.unhcr_case_number
+    )
+    destination_country = fields.Function(
+        lambda c: c.resettlement_details and c.resettlement_details.destination_country
+    )
+    camp = fields.Function(lambda c: c.resettlement_details and c.resettlement_details.camp)
+    hut_address = fields.Function(
+        lambda c: c.resettlement_details and c.resettlement_details.hut_address
+    )
+    programme = fields.Function(
+        lambda c: c.resettlement_details and c.resettlement_details.programme
+    )
+    special_needs = fields.Function(
+        lambda c: c.resettlement_details and c.resettlement_details.special_needs
+    )
+    member_ids = fields.Function(
+        lambda c: (
+            c.resettlement_details and [m.beneficiary_id for m in c.resettlement_details.members]
+        )
+    )
+
     def dump_restricted(self, case) -> bool:
         return kinds.is_sensitive(case) and not sees_sensitive(current_user, case)
 
@@ -108,7 +131,17 @@ class ConflictFieldsSchema(ma.Schema):
     relief_received = fields.String()
 
 
-class KindFieldsSchema(ReturnFieldsSchema, ConflictFieldsSchema):
+class ResettlementFieldsSchema(ma.Schema):
+    unhcr_case_number = fields.String()
+    camp = fields.String(validate=_codes(resettlement.CAMPS))
+    hut_address = fields.String()
+    destination_country = fields.String()
+    programme = fields.String(validate=_codes({"": "", **resettlement.PROGRAMMES}))
+    special_needs = fields.List(fields.String(validate=_codes(resettlement.SPECIAL_NEEDS)))
+    member_ids = fields.List(Id())
+
+
+class KindFieldsSchema(ReturnFieldsSchema, ConflictFieldsSchema, ResettlementFieldsSchema):
     """The fields of every kind; each kind's rules say which it requires."""
 
 
@@ -274,3 +307,34 @@ def approve(data, approval_id: int):
 @blp.response(200, ApprovalSchema)
 def reject(data, approval_id: int):
     return _decide(approval_id, data, approve=False)
+
+
+class DepartureSchema(ma.Schema):
+    case_ids = fields.List(Id(), required=True)
+    departure_date = fields.Date(required=True)
+    flight = fields.String(required=True)
+    origin = fields.String(load_default="Kathmandu (KTM)")
+    destination = fields.String(load_default="")
+
+
+class BatchSchema(ma.Schema):
+    id = fields.Integer()
+    departure_date = fields.Date()
+    flight = fields.String()
+    origin = fields.String()
+    destination = fields.String()
+    office = fields.String(attribute="office_code")
+    confirmed_at = fields.DateTime(allow_none=True)
+    cases = fields.List(fields.Nested(CaseSchema))
+
+
+@blp.post("/resettlement/departures")
+@blp.arguments(DepartureSchema)
+@blp.response(201, BatchSchema)
+def departures(data):
+    """Put the cases on one flight and confirm it: every case departs, or none does (422
+    naming each case that cannot)."""
+    batch = resettlement_service.create_batch(current_user, data)
+    resettlement_service.confirm(current_user, batch)
+    db.session.commit()
+    return batch
