@@ -92,8 +92,17 @@ def _register_blueprints(app: Flask) -> None:
     from casework.blueprints.cases.views import bp as cases_bp
     from casework.blueprints.main.views import bp as main_bp
     from casework.blueprints.referrals.views import bp as referrals_bp
+    from casework.blueprints.resettlement.views import bp as resettlement_bp
 
-    for blueprint in (main_bp, auth_bp, beneficiaries_bp, cases_bp, referrals_bp, admin_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        beneficiaries_bp,
+        cases_bp,
+        referrals_bp,
+        resettlement_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
     init_api(app)
 

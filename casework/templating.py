@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from casework.auth.permissions import Permission, can
-from casework.domain import codes, conflict, reintegration, workflow
+from casework.domain import codes, conflict, reintegration, resettlement, workflow
 from casework.extensions import db
 from casework.models import District
 
@@ -45,6 +45,7 @@ def register_template_helpers(app: Flask) -> None:
             "STATUSES": workflow.STATUSES,
             "REFERRAL_STATUSES": workflow.REFERRAL_STATUSES,
             "conflict": conflict,
+            "resettlement_codes": resettlement,
             "reintegration": reintegration,
         }
 

@@ -448,3 +448,28 @@ def person_of(data: dict) -> matching.Person:
         sex=data.get("sex") or "unknown",
         name_ne=data.get("name_ne") or "",
     )
+
+
+def ids_by_registration(actor: User, text: str, field: str = "more_members") -> list[int]:
+    """Ids of the visible beneficiaries whose registration numbers are listed in `text`."""
+    numbers = [n.strip().upper() for n in (text or "").replace(";", ",").split(",") if n.strip()]
+    if not numbers:
+        return []
+    stmt = scope_beneficiaries(actor, select(Beneficiary.registration_number, Beneficiary.id))
+    found = dict(db.session.execute(stmt.where(Beneficiary.registration_number.in_(numbers))).all())
+    unknown = [n for n in numbers if n not in found]
+    if unknown:
+        raise ValidationError(
+            fields={
+                field: [_("No beneficiary with number %(numbers)s.", numbers=", ".join(unknown))]
+            }
+        )
+    return [found[n] for n in numbers]
+
+
+def by_ids(actor: User, ids: list[int]) -> list[Beneficiary]:
+    """The visible beneficiaries among these ids."""
+    if not ids:
+        return []
+    stmt = scope_beneficiaries(actor, select(Beneficiary)).where(Beneficiary.id.in_(ids))
+    return list(db.session.scalars(stmt.order_by(Beneficiary.id)))

@@ -206,3 +206,46 @@ def test_pipeline_medians(family):
     board = resettlement.pipeline(officer.user)
     assert board.counts == {"referred": {"US": 1}}
     assert board.longest["referred"][0][0].id == case["id"]
+
+
+def test_resettlement_pages_render(family, login_as, app):
+    officer, head, wife, child = family
+    case = _open(officer, head, [wife, child]).get_json()
+    client = app.test_client()
+    client.post(
+        "/auth/login", data={"username": officer.user.username, "password": "correct-horse-battery"}
+    )
+    urls = [
+        f"/beneficiaries/{head.id}/cases/new?kind=resettlement",
+        f"/cases/{case['id']}",
+        f"/cases/{case['id']}/edit",
+        "/resettlement/pipeline",
+        "/resettlement/pipeline?camp=beldangi&destination=US&from=2026-01-01&to=2026-12-31",
+        "/resettlement/batches",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.get_data(as_text=True)[:2000])
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "Maya Gurung" in page
+    recorded = client.post(
+        f"/resettlement/cases/{case['id']}/stage", data={"recorded_on": date.today().isoformat()}
+    )
+    assert recorded.status_code == 302
+    _advance(officer, case["id"], [head.id, wife.id, child.id], [head.id, wife.id])
+    planned = client.post(
+        "/resettlement/batches",
+        data={
+            "departure_date": date.today().isoformat(),
+            "flight": "QR 647",
+            "origin": "Kathmandu",
+            "destination": "New York",
+            "case_ids": [str(case["id"])],
+        },
+    )
+    assert planned.status_code == 302, planned.get_data(as_text=True)[:3000]
+    batch_url = planned.headers["Location"]
+    manifest = client.get(batch_url).get_data(as_text=True)
+    assert "Pema Gurung" in manifest
+    assert client.post(batch_url + "/confirm").status_code == 302
+    assert "Departure confirmed" in client.get(batch_url).get_data(as_text=True)

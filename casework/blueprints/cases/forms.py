@@ -23,7 +23,7 @@ from casework.blueprints.forms_common import (
     MultiCheckboxField,
     OptionalIntSelectField,
 )
-from casework.domain import codes, conflict, reintegration
+from casework.domain import codes, conflict, reintegration, resettlement
 
 
 class ReturnFieldsForm(FlaskForm):
@@ -88,6 +88,80 @@ class ConflictFieldsForm(FlaskForm):
         }
 
 
+class ResettlementFieldsForm(FlaskForm):
+    unhcr_case_number = StringField(_l("UNHCR case number"))
+    camp = SelectField(
+        _l("Camp"), choices=[("", "—")] + codes.choices(resettlement.CAMPS), validate_choice=False
+    )
+    hut_address = StringField(_l("Sector and hut"))
+    destination_country = SelectField(_l("Destination country"), choices=[], validate_choice=False)
+    programme = SelectField(
+        _l("Resettlement programme"),
+        choices=[("", "—")] + codes.choices(resettlement.PROGRAMMES),
+        validate_choice=False,
+    )
+    special_needs = MultiCheckboxField(
+        _l("Special needs"),
+        choices=codes.choices(resettlement.SPECIAL_NEEDS),
+        validate_choice=False,
+    )
+    member_ids = MultiCheckboxField(
+        _l("Family members on the case"), choices=[], coerce=int, validate_choice=False
+    )
+    more_members = StringField(_l("Other members (registration numbers, separated by commas)"))
+
+    def prepare(self, countries, districts) -> None:
+        first = [c for c in countries if c.code in resettlement.DESTINATIONS]
+        rest = [c for c in countries if c.code not in (*resettlement.DESTINATIONS, "NP", "BT")]
+        self.destination_country.choices = [("", "—")] + [(c.code, c.name) for c in first + rest]
+
+    def set_family(self, people) -> None:
+        self.member_ids.choices = [
+            (p.id, f"{p.full_name} ({p.registration_number})") for p in people
+        ]
+
+    def kind_data(self) -> dict:
+        return {
+            "unhcr_case_number": self.unhcr_case_number.data or "",
+            "camp": self.camp.data or None,
+            "hut_address": self.hut_address.data or "",
+            "destination_country": self.destination_country.data or "",
+            "programme": self.programme.data or "",
+            "special_needs": self.special_needs.data or [],
+            "member_ids": self.member_ids.data or [],
+        }
+
+
+class StageForm(FlaskForm):
+    """What the current stage recorded; member results come as health-<id> / attended."""
+
+    recorded_on = DateField(_l("Date"), validators=[Optional()])
+    result = SelectField(
+        _l("Interview result"),
+        choices=[("", "—")] + codes.choices(resettlement.INTERVIEW_RESULTS),
+        validate_choice=False,
+    )
+    outcome = SelectField(
+        _l("Decision of the destination country"),
+        choices=[("", "—")] + codes.choices(resettlement.DECISIONS),
+        validate_choice=False,
+    )
+    permit_number = StringField(_l("Exit permit number"))
+    permit_date = DateField(_l("Exit permit date"), validators=[Optional()])
+    booking_reference = StringField(_l("Booking reference"))
+    stage_notes = TextAreaField(_l("Notes"))
+
+
+class BatchForm(FlaskForm):
+    departure_date = DateField(_l("Departure date"), validators=[Optional()])
+    flight = StringField(_l("Flight"))
+    origin = StringField(_l("From"), default="Kathmandu (KTM)")
+    destination = StringField(_l("To"))
+    case_ids = MultiCheckboxField(
+        _l("Cases on this flight"), choices=[], coerce=int, validate_choice=False
+    )
+
+
 class _OpenFields(FlaskForm):
     assigned_to = OptionalIntSelectField(_l("Assigned to"), choices=[], validate_choice=False)
 
@@ -104,6 +178,14 @@ class OpenConflictCaseForm(_OpenFields, ConflictFieldsForm):
     pass
 
 
+class OpenResettlementCaseForm(_OpenFields, ResettlementFieldsForm):
+    pass
+
+
+class EditResettlementCaseForm(_EditFields, ResettlementFieldsForm):
+    pass
+
+
 class EditReturnCaseForm(_EditFields, ReturnFieldsForm):
     pass
 
@@ -116,6 +198,7 @@ class EditConflictCaseForm(_EditFields, ConflictFieldsForm):
 KIND_FORMS = {
     "return_reintegration": (OpenReturnCaseForm, EditReturnCaseForm),
     "conflict_victim": (OpenConflictCaseForm, EditConflictCaseForm),
+    "resettlement": (OpenResettlementCaseForm, EditResettlementCaseForm),
 }
 
 

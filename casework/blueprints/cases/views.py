@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,6 +25,7 @@ from casework.blueprints.cases.forms import (
     NoteForm,
     PlanForm,
     ReassignForm,
+    StageForm,
     TransitionForm,
     VisitForm,
 )
@@ -84,6 +87,7 @@ def new(beneficiary_id: int):
         raise NotFound()
     form = KIND_FORMS[kind][0]()
     form.prepare(reference.countries(), reference.districts())
+    _offer_family(form, person, [])
     form.assigned_to.choices = [(u.id, u.username) for u in _assignees(person.office_code)]
     if request.method == "GET":
         form.assigned_to.data = current_user.id
@@ -93,7 +97,7 @@ def new(beneficiary_id: int):
                 current_user,
                 kind,
                 person.id,
-                form.kind_data(),
+                _kind_data(form),
                 assigned_to_id=form.assigned_to.data,
             )
             db.session.commit()
@@ -105,6 +109,27 @@ def new(beneficiary_id: int):
     failed = request.method == "POST"
     page = render_template("cases/new.html", form=form, person=person, kind=kind)
     return page, 422 if failed else 200
+
+
+def _offer_family(form, person, member_ids: list[int]) -> None:
+    """Resettlement forms list the principal's household (and current members) to tick."""
+    if hasattr(form, "set_family"):
+        people = {m.id: m for m in beneficiaries.household_members(current_user, person)}
+        for extra in beneficiaries.by_ids(current_user, member_ids):
+            people.setdefault(extra.id, extra)
+        form.set_family(list(people.values()))
+
+
+def _kind_data(form) -> dict:
+    data = form.kind_data()
+    if hasattr(form, "more_members"):
+        data["member_ids"] = list(
+            dict.fromkeys(
+                data["member_ids"]
+                + beneficiaries.ids_by_registration(current_user, form.more_members.data)
+            )
+        )
+    return data
 
 
 def _assignees(office_code: str):
@@ -152,11 +177,31 @@ def _case_page(case, status: int = 200, **forms):
         "score_settings": settings.reintegration_settings(),
         "can_work": can(current_user, Permission.CASE_WORK, case)
         and workflow.is_open(case.kind, case.status),
+        "stage_form": forms.get("stage_form") or _stage_form(case),
+        "family": kinds.handler("resettlement").family(case) if case.resettlement_details else [],
         "plan_editable": case.status in reintegration.PLAN_EDITABLE
         and case.return_details is not None,
         "delivery_allowed": case.status in reintegration.DELIVERY_ALLOWED,
     }
     return render_template("cases/show.html", **context), status
+
+
+def _stage_form(case) -> StageForm | None:
+    """The current stage's form, filled with what it recorded so far."""
+    details = case.resettlement_details
+    if details is None:
+        return None
+    form = StageForm(formdata=None)
+    record = details.record(case.status)
+    if record is not None:
+        form.recorded_on.data = record.recorded_on
+        for name in ("result", "outcome", "permit_number", "booking_reference"):
+            if name in record.details:
+                getattr(form, name).data = record.details[name]
+        if record.details.get("permit_date"):
+            form.permit_date.data = date.fromisoformat(record.details["permit_date"])
+        form.stage_notes.data = record.details.get("notes", "")
+    return form
 
 
 def _plan_form(case) -> PlanForm:
@@ -338,10 +383,11 @@ def edit(case_id: int):
     else:
         form = edit_form()
     form.prepare(reference.countries(), reference.districts())
+    _offer_family(form, case.beneficiary, cases.kind_fields(case).get("member_ids", []))
     status = 200
     if form.validate_on_submit():
         try:
-            cases.update(current_user, case, form.kind_data(), _version(form.version))
+            cases.update(current_user, case, _kind_data(form), _version(form.version))
             db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
