@@ -16,7 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import g, request_started
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 
 from casework import create_app
 from casework.extensions import db
@@ -81,13 +81,11 @@ def _clean_database(app):
     db.session.rollback()
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table costs ~0.3 s per test
+    # whatever they hold, while deleting the few rows a test made is almost free.
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+        for table in tables:
+            connection.execute(table.delete())
     ctx.pop()
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from casework import audit
 from casework.auth.permissions import Permission, require
@@ -100,6 +101,9 @@ def update(actor: User, provider: Provider, data: dict, version: int) -> Provide
     if values == before:
         return provider
     _apply(provider, values)
+    # The row itself must be updated for its version to move, even when only the
+    # services or districts (child rows) changed: a stale edit is then refused.
+    flag_modified(provider, "name")
     db.session.flush()
     audit.record(
         "provider.update",

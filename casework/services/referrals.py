@@ -35,7 +35,16 @@ from casework.models import (
 from casework.services import cases, settings
 
 MAX_TEXT = 2000
-NOT_ANSWERED = "Referral not answered: %(provider)s"
+NOT_ANSWERED = "Referral %(id)s not answered: %(provider)s"
+# The table's accept and decline are one API action: respond {"accepted": bool}.
+API_NAMES = {"accept": "respond", "decline": "respond"}
+
+
+def api_actions(actions) -> list[str]:
+    """Table actions as the API names them (POST /referrals/<id>/ACTION)."""
+    return list(dict.fromkeys(API_NAMES.get(a, a) for a in actions))
+
+
 # What the provider sees on the slip: enough to receive the person, nothing more.
 SLIP_FIELDS = (
     "name",
@@ -163,7 +172,11 @@ def _move(referral: Referral, action: str) -> str:
     try:
         target = workflow.check_referral_action(referral.status, action)
     except workflow.ActionNotAllowed as refused:
-        raise ActionConflict(refused.action, refused.status, refused.allowed) from None
+        raise ActionConflict(
+            API_NAMES.get(refused.action, refused.action),
+            refused.status,
+            api_actions(refused.allowed),
+        ) from None
     from_status = referral.status
     referral.status = target
     return from_status
@@ -224,7 +237,7 @@ def decide(actor: User, referral: Referral, approve: bool, reason: str) -> None:
     _event(referral, actor, "approve" if approve else "reject", from_status, comment=reason)
 
 
-def pending_approval(referral: Referral) -> Approval:
+def pending_approval(referral: Referral, action: str = "approve") -> Approval:
     item = db.session.scalar(
         select(Approval).where(
             Approval.approval_type == "referral",
@@ -233,7 +246,9 @@ def pending_approval(referral: Referral) -> Approval:
         )
     )
     if item is None:
-        raise ActionConflict("approve", referral.status, workflow.referral_actions(referral.status))
+        raise ActionConflict(
+            action, referral.status, api_actions(workflow.referral_actions(referral.status))
+        )
     return item
 
 
@@ -294,7 +309,7 @@ def send(actor: User, referral: Referral, version: int | None = None) -> Referra
     cases.add_follow_up(
         None,
         referral.case,
-        _(NOT_ANSWERED, provider=referral.provider.name)[:200],
+        _(NOT_ANSWERED, id=referral.id, provider=referral.provider.name)[:200],
         date.today() + timedelta(days=days),
         automatic=True,
     )
@@ -320,7 +335,7 @@ def respond(actor: User, referral: Referral, accepted: bool, note: str = "", ver
 
 
 def _close_not_answered(actor: User, referral: Referral) -> None:
-    title = _(NOT_ANSWERED, provider=referral.provider.name)[:200]
+    title = _(NOT_ANSWERED, id=referral.id, provider=referral.provider.name)[:200]
     stmt = select(FollowUp).where(
         FollowUp.case_id == referral.case_id,
         FollowUp.automatic.is_(True),

@@ -189,7 +189,9 @@ def test_delivery_within_budget_is_recorded_and_schedules_monitoring(team):
     deliver(team, case, 5_000)
     assert len(monitoring_follow_ups(case)) == 1
     events = db.session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.event == "assistance")
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.event == "assistance")
+        .order_by(CaseEvent.id)
     ).all()
     assert [e.changes["status"] for e in events] == ["recorded", "recorded"]
     assert [e.changes["amount_npr"] for e in events] == [20_000, 5_000]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -10,6 +11,8 @@ from marshmallow import fields, validate
 from casework.auth.permissions import Permission, require
 from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema
 from casework.domain import codes, workflow
+from casework.domain.ids import MAX_ID
+from casework.errors import ValidationError
 from casework.extensions import db
 from casework.services import approvals, cases, providers, referrals
 
@@ -44,7 +47,7 @@ class ProviderListSchema(ListSchema):
 class ProviderQuerySchema(PageQuerySchema):
     q = fields.String(load_default="", validate=validate.Length(max=200))
     service = fields.String(load_default=None, validate=_codes(codes.SERVICES))
-    district_id = Id(load_default=None)
+    district_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     include_inactive = fields.Boolean(load_default=False)
 
 
@@ -89,7 +92,7 @@ class ReferralSchema(ma.Schema):
     completed_at = fields.DateTime(allow_none=True)
     outcome = fields.String()
     version = fields.Integer()
-    actions = fields.Function(lambda r: list(workflow.referral_actions(r.status)))
+    actions = fields.Function(lambda r: referrals.api_actions(workflow.referral_actions(r.status)))
 
 
 class ReferralListSchema(ListSchema):
@@ -98,7 +101,7 @@ class ReferralListSchema(ListSchema):
 
 class ReferralQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=_codes(workflow.REFERRAL_STATUSES))
-    case_id = Id(load_default=None)
+    case_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class ReferralCreateSchema(ma.Schema):
@@ -216,9 +219,12 @@ def submit(data, referral_id: int):
 
 
 def _decide(referral_id: int, data: dict, approve: bool, comment: str):
+    require(current_user, Permission.APPROVE)
     referral = referrals.get(current_user, referral_id)
     referrals.check_version(referral, data["version"])
-    item = referrals.pending_approval(referral)
+    if not approve and not comment.strip():
+        raise ValidationError(fields={"reason": [_("Say why the referral is rejected.")]})
+    item = referrals.pending_approval(referral, "approve" if approve else "reject")
     approvals.decide(current_user, item, approve=approve, comment=comment, require_comment=False)
     return _done(referral)
 
