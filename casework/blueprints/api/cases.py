@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from casework.auth.permissions import Permission, require, sees_sensitive
-from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema
+from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema, one_of
 from casework.domain import conflict, reintegration, resettlement, workflow
 from casework.errors import ValidationError
 from casework.extensions import db
@@ -24,8 +26,15 @@ def staff_only() -> None:
     require(current_user, Permission.CASE_VIEW)
 
 
-def _codes(table) -> validate.OneOf:
-    return validate.OneOf(list(table))
+def _detail(relation: str, name: str) -> fields.Function:
+    """A field of the case's details row (`relation`), or null when the case has none."""
+
+    def get(case):
+        details = getattr(case, relation)
+        value = getattr(details, name) if details is not None else None
+        return value.isoformat() if isinstance(value, date) else value
+
+    return fields.Function(get)
 
 
 class CaseSchema(ma.Schema):
@@ -40,55 +49,29 @@ class CaseSchema(ma.Schema):
     opened_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
     closure_reason = fields.String(allow_none=True)
-    host_country = fields.Function(lambda c: c.return_details and c.return_details.host_country)
-    return_date = fields.Function(
-        lambda c: c.return_details and c.return_details.return_date.isoformat()
-    )
-    return_reason = fields.Function(lambda c: c.return_details and c.return_details.return_reason)
-    arrival_help = fields.Function(lambda c: c.return_details and c.return_details.arrival_help)
+    # The kind's fields at the top level (null on cases of another kind), as the contract says.
+    host_country = _detail("return_details", "host_country")
+    return_date = _detail("return_details", "return_date")
+    return_reason = _detail("return_details", "return_reason")
+    arrival_help = _detail("return_details", "arrival_help")
     victim_categories = fields.Method(
         "dump_categories",
         metadata={"description": "null, with restricted: true, for whom may not know them"},
     )
     restricted = fields.Method("dump_restricted")
-    incident_date = fields.Function(
-        lambda c: c.conflict_details and c.conflict_details.incident_date.isoformat()
-    )
-    incident_district_id = fields.Function(
-        lambda c: c.conflict_details and c.conflict_details.incident_district_id
-    )
-    disability_percent = fields.Function(
-        lambda c: c.conflict_details and c.conflict_details.disability_percent
-    )
-    taskforce_reference = fields.Function(
-        lambda c: c.conflict_details and c.conflict_details.taskforce_reference
-    )
-    ward_recommendation = fields.Function(
-        lambda c: c.conflict_details and c.conflict_details.ward_recommendation
-    )
-    documents_seen = fields.Function(
-        lambda c: c.conflict_details and c.conflict_details.documents_seen
-    )
-    relief_received = fields.Function(
-        lambda c: c.conflict_details and c.conflict_details.relief_received
-    )
-
-    unhcr_case_number = fields.Function(
-        lambda c: c.resettlement_details and c.resettlement_details.unhcr_case_number
-    )
-    destination_country = fields.Function(
-        lambda c: c.resettlement_details and c.resettlement_details.destination_country
-    )
-    camp = fields.Function(lambda c: c.resettlement_details and c.resettlement_details.camp)
-    hut_address = fields.Function(
-        lambda c: c.resettlement_details and c.resettlement_details.hut_address
-    )
-    programme = fields.Function(
-        lambda c: c.resettlement_details and c.resettlement_details.programme
-    )
-    special_needs = fields.Function(
-        lambda c: c.resettlement_details and c.resettlement_details.special_needs
-    )
+    incident_date = _detail("conflict_details", "incident_date")
+    incident_district_id = _detail("conflict_details", "incident_district_id")
+    disability_percent = _detail("conflict_details", "disability_percent")
+    taskforce_reference = _detail("conflict_details", "taskforce_reference")
+    ward_recommendation = _detail("conflict_details", "ward_recommendation")
+    documents_seen = _detail("conflict_details", "documents_seen")
+    relief_received = _detail("conflict_details", "relief_received")
+    unhcr_case_number = _detail("resettlement_details", "unhcr_case_number")
+    destination_country = _detail("resettlement_details", "destination_country")
+    camp = _detail("resettlement_details", "camp")
+    hut_address = _detail("resettlement_details", "hut_address")
+    programme = _detail("resettlement_details", "programme")
+    special_needs = _detail("resettlement_details", "special_needs")
     member_ids = fields.Function(
         lambda c: (
             c.resettlement_details and [m.beneficiary_id for m in c.resettlement_details.members]
@@ -109,19 +92,19 @@ class CaseListSchema(ListSchema):
 
 
 class CaseQuerySchema(PageQuerySchema):
-    kind = fields.String(load_default=None, validate=_codes(workflow.KINDS))
-    status = fields.String(load_default=None, validate=_codes(workflow.STATUSES))
+    kind = fields.String(load_default=None, validate=one_of(workflow.KINDS))
+    status = fields.String(load_default=None, validate=one_of(workflow.STATUSES))
 
 
 class ReturnFieldsSchema(ma.Schema):
     host_country = fields.String()
     return_date = fields.Date()
-    return_reason = fields.String(validate=_codes(reintegration.RETURN_REASONS))
-    arrival_help = fields.List(fields.String(validate=_codes(reintegration.ARRIVAL_HELP)))
+    return_reason = fields.String(validate=one_of(reintegration.RETURN_REASONS))
+    arrival_help = fields.List(fields.String(validate=one_of(reintegration.ARRIVAL_HELP)))
 
 
 class ConflictFieldsSchema(ma.Schema):
-    victim_categories = fields.List(fields.String(validate=_codes(conflict.VICTIM_CATEGORIES)))
+    victim_categories = fields.List(fields.String(validate=one_of(conflict.VICTIM_CATEGORIES)))
     incident_date = fields.Date()
     incident_district_id = Id()
     disability_percent = fields.Integer(strict=True, allow_none=True)
@@ -133,11 +116,11 @@ class ConflictFieldsSchema(ma.Schema):
 
 class ResettlementFieldsSchema(ma.Schema):
     unhcr_case_number = fields.String()
-    camp = fields.String(validate=_codes(resettlement.CAMPS))
+    camp = fields.String(validate=one_of(resettlement.CAMPS))
     hut_address = fields.String()
     destination_country = fields.String()
-    programme = fields.String(validate=_codes({"": "", **resettlement.PROGRAMMES}))
-    special_needs = fields.List(fields.String(validate=_codes(resettlement.SPECIAL_NEEDS)))
+    programme = fields.String(validate=one_of({"": "", **resettlement.PROGRAMMES}))
+    special_needs = fields.List(fields.String(validate=one_of(resettlement.SPECIAL_NEEDS)))
     member_ids = fields.List(Id())
 
 
@@ -146,7 +129,7 @@ class KindFieldsSchema(ReturnFieldsSchema, ConflictFieldsSchema, ResettlementFie
 
 
 class CaseCreateSchema(KindFieldsSchema):
-    kind = fields.String(required=True, validate=_codes(workflow.KINDS))
+    kind = fields.String(required=True, validate=one_of(workflow.KINDS))
     beneficiary_id = Id(required=True)
     assigned_to = fields.String(load_default=None, metadata={"description": "a username"})
 
@@ -161,7 +144,7 @@ class TransitionSchema(ma.Schema):
     version = Id(required=True)
     comment = fields.String(load_default="", validate=validate.Length(max=cases.MAX_NOTE))
     closure_reason = fields.String(
-        load_default=None, validate=_codes(reintegration.CLOSURE_REASONS)
+        load_default=None, validate=one_of(reintegration.CLOSURE_REASONS)
     )
 
 

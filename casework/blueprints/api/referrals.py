@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from casework.auth.permissions import Permission, require
-from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema
+from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema, one_of
 from casework.domain import codes, workflow
 from casework.domain.ids import MAX_ID
 from casework.errors import ValidationError
@@ -23,10 +23,6 @@ blp = Blueprint("api_referrals", __name__, description="Service providers and re
 def staff_only() -> None:
     """Refuse partners before parsing input (the services check each action again)."""
     require(current_user, Permission.PROVIDER_VIEW)
-
-
-def _codes(table) -> validate.OneOf:
-    return validate.OneOf(list(table))
 
 
 class ProviderSchema(ma.Schema):
@@ -46,15 +42,15 @@ class ProviderListSchema(ListSchema):
 
 class ProviderQuerySchema(PageQuerySchema):
     q = fields.String(load_default="", validate=validate.Length(max=200))
-    service = fields.String(load_default=None, validate=_codes(codes.SERVICES))
+    service = fields.String(load_default=None, validate=one_of(codes.SERVICES))
     district_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     include_inactive = fields.Boolean(load_default=False)
 
 
 class ProviderWriteSchema(ma.Schema):
     name = fields.String()
-    kind = fields.String(validate=_codes(codes.PROVIDER_KINDS))
-    services = fields.List(fields.String(validate=_codes(codes.SERVICES)))
+    kind = fields.String(validate=one_of(codes.PROVIDER_KINDS))
+    services = fields.List(fields.String(validate=one_of(codes.SERVICES)))
     district_ids = fields.List(Id())
     contact = fields.String()
     active = fields.Boolean()
@@ -62,8 +58,8 @@ class ProviderWriteSchema(ma.Schema):
 
 class ProviderCreateSchema(ProviderWriteSchema):
     name = fields.String(required=True)
-    kind = fields.String(required=True, validate=_codes(codes.PROVIDER_KINDS))
-    services = fields.List(fields.String(validate=_codes(codes.SERVICES)), required=True)
+    kind = fields.String(required=True, validate=one_of(codes.PROVIDER_KINDS))
+    services = fields.List(fields.String(validate=one_of(codes.SERVICES)), required=True)
     district_ids = fields.List(Id(), required=True)
 
 
@@ -100,15 +96,15 @@ class ReferralListSchema(ListSchema):
 
 
 class ReferralQuerySchema(PageQuerySchema):
-    status = fields.String(load_default=None, validate=_codes(workflow.REFERRAL_STATUSES))
+    status = fields.String(load_default=None, validate=one_of(workflow.REFERRAL_STATUSES))
     case_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class ReferralCreateSchema(ma.Schema):
     case_id = Id(required=True)
     provider_id = Id(required=True)
-    service = fields.String(required=True, validate=_codes(codes.SERVICES))
-    urgency = fields.String(load_default="normal", validate=_codes(codes.URGENCY))
+    service = fields.String(required=True, validate=one_of(codes.SERVICES))
+    urgency = fields.String(load_default="normal", validate=one_of(codes.URGENCY))
     reason = fields.String(required=True, validate=validate.Length(max=referrals.MAX_TEXT))
     consent_obtained = fields.Boolean(required=True)
 

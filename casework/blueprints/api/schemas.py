@@ -68,6 +68,11 @@ class DocumentSchema(ma.Schema):
     issuing_country = fields.String(allow_none=True, load_default=None)
 
 
+def one_of(table) -> validate.OneOf:
+    """Accept the codes of a code table (its keys)."""
+    return validate.OneOf(list(table))
+
+
 def Id(**kwargs) -> fields.Integer:  # noqa: N802  (reads as a field type)
     """A strict integer id: "5" (a string) is refused, as are ids no database can hold."""
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)

@@ -141,7 +141,7 @@ def _assignees(office_code: str):
 # --- the case page ---------------------------------------------------------------------
 
 
-def _case_page(case, status: int = 200, **forms):
+def case_page(case, status: int = 200, **forms):
     """Render the case page; `forms` replaces the blank form of the action that failed."""
     allowed = cases.allowed_transitions(current_user, case)
     transition_form = forms.get("transition_form") or TransitionForm(formdata=None)
@@ -219,7 +219,7 @@ def _plan_form(case) -> PlanForm:
 
 @bp.get("/cases/<int:case_id>")
 def show(case_id: int):
-    return _case_page(cases.get(current_user, case_id))
+    return case_page(cases.get(current_user, case_id))
 
 
 def _act(case, form_name: str, form, action, success: str):
@@ -247,7 +247,7 @@ def _act(case, form_name: str, form, action, success: str):
     else:
         status = 422
     db.session.expire_all()
-    return _case_page(cases.get(current_user, case.id), status, **{form_name: form})
+    return case_page(cases.get(current_user, case.id), status, **{form_name: form})
 
 
 @bp.post("/cases/<int:case_id>/transition")

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from casework.auth.permissions import Permission, can, require
 from casework.blueprints.cases.forms import BatchForm, StageForm
+from casework.blueprints.cases.views import case_page
 from casework.blueprints.forms_common import apply_errors
 from casework.domain import resettlement as rules
 from casework.errors import CaseworkError, ValidationError
@@ -65,12 +66,8 @@ def record_stage(case_id: int):
             else:
                 form.form_errors.append(error.message)
             db.session.expire_all()
-            from casework.blueprints.cases.views import _case_page
-
-            return _case_page(cases.get(current_user, case_id), error.status, stage_form=form)
-    from casework.blueprints.cases.views import _case_page
-
-    return _case_page(case, 422, stage_form=form)
+            return case_page(cases.get(current_user, case_id), error.status, stage_form=form)
+    return case_page(case, 422, stage_form=form)
 
 
 @bp.route("/batches", methods=["GET", "POST"])
