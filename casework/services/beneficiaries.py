@@ -18,7 +18,7 @@ from casework.auth.permissions import (
     require,
     scope_beneficiaries,
 )
-from casework.domain import beneficiary_rules, matching
+from casework.domain import beneficiary_rules, codes, matching
 from casework.domain.conflict import SENSITIVE_VULNERABILITIES
 from casework.errors import NotFound, StaleVersion, ValidationError
 from casework.extensions import db
@@ -96,6 +96,10 @@ def _clean(data: dict) -> dict:
             cleaned[key] = ""  # a field left out of a form post is empty, not NULL
         elif isinstance(value, str):
             cleaned[key] = " ".join(unicodedata.normalize("NFC", value).split())
+    if isinstance(cleaned.get("vulnerabilities"), list | tuple):
+        order = list(codes.VULNERABILITIES)
+        given = set(cleaned["vulnerabilities"])
+        cleaned["vulnerabilities"] = [v for v in order if v in given] + sorted(given - set(order))
     if isinstance(cleaned.get("nationality"), str):
         cleaned["nationality"] = cleaned["nationality"].strip().upper()
     for doc in cleaned.get("documents") or []:
@@ -255,6 +259,7 @@ def update(actor: User, beneficiary: Beneficiary, changes: dict, version: int) -
         # What the actor may not see, they cannot have removed: keep it.
         hidden = set(before["vulnerabilities"]) - set(visible_vulnerabilities(actor, beneficiary))
         changes["vulnerabilities"] = list(changes["vulnerabilities"] or []) + sorted(hidden)
+        # (_clean puts them in one order without repeats, so an unchanged save changes nothing)
     record = _clean({**before, **{k: v for k, v in changes.items() if k in before}})
     _validate(record)
     if "documents" not in changes:
@@ -272,6 +277,7 @@ def update(actor: User, beneficiary: Beneficiary, changes: dict, version: int) -
         changes=audit.diff(before, after),
         actor=actor,
     )
+    mark_visible_vulnerabilities(actor, [beneficiary])  # the answer shows the new values
     return beneficiary
 
 
