@@ -298,21 +298,31 @@ class Resettlement(CaseKind):
             if person is None or person.office_code != office:
                 errors["member_ids"] = [_("No beneficiary %(id)s in this office.", id=member_id)]
                 return []
-        elsewhere = (
-            db.session.scalar(
-                select(Case.case_number)
-                .join(CaseMember, CaseMember.case_id == Case.id)
-                .where(CaseMember.beneficiary_id.in_(ids), Case.closed_at.is_(None))
-                .where(Case.id != (case.id if case is not None else -1))
-            )
-            if ids
-            else None
-        )
+        elsewhere = self._open_case_of(ids, case)
         if elsewhere:
             errors["member_ids"] = [
                 _("A member is already on open case %(number)s.", number=elsewhere)
             ]
-        return ids
+        return sorted(ids)  # one order, so an unchanged list is never seen as a change
+
+    def _open_case_of(self, ids: list[int], case) -> str | None:
+        """The number of another open resettlement case holding one of these people
+        (as a member or as its principal applicant)."""
+        if not ids:
+            return None
+        other = Case.id != (case.id if case is not None else -1)
+        as_member = (
+            select(Case.case_number)
+            .join(CaseMember, CaseMember.case_id == Case.id)
+            .where(CaseMember.beneficiary_id.in_(ids), Case.closed_at.is_(None), other)
+        )
+        as_principal = select(Case.case_number).where(
+            Case.kind == self.kind,
+            Case.beneficiary_id.in_(ids),
+            Case.closed_at.is_(None),
+            other,
+        )
+        return db.session.scalar(as_member.limit(1)) or db.session.scalar(as_principal.limit(1))
 
     def _members(self, ids: list[int], principal, keep: dict | None = None) -> list[CaseMember]:
         keep = keep or {}
@@ -338,7 +348,7 @@ class Resettlement(CaseKind):
 
     def apply(self, case: Case, values: dict) -> None:
         details = case.resettlement_details
-        current_ids = [m.beneficiary_id for m in details.members]
+        current_ids = sorted(m.beneficiary_id for m in details.members)
         if values["member_ids"] != current_ids and not self.members_editable(case):
             raise ValidationError(
                 fields={"member_ids": [_("Members cannot change once travel is booked.")]}

@@ -148,14 +148,14 @@ def _batch_cases(actor: User, case_ids) -> list[Case]:
     ids = list(dict.fromkeys(case_ids or []))
     if not ids:
         raise ValidationError(fields={"case_ids": [_("Put at least one case on the flight.")]})
-    found = []
+    found, unseen = [], []
     for case_id in ids:
         try:
             found.append(cases.get(actor, case_id))
         except NotFound:
-            raise ValidationError(
-                fields={"case_ids": [_("No case %(id)s that you can see.", id=case_id)]}
-            ) from None
+            unseen.append(_("No case %(id)s that you can see.", id=case_id))
+    if unseen:  # name every problem at once, not only the first
+        raise ValidationError(fields={"case_ids": unseen + ineligible(found)})
     return found
 
 
