@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from casework import audit, demo
+from casework import audit, demo, demo_cases
 from casework.errors import ValidationError
 from casework.extensions import db
 from casework.models import User
@@ -54,7 +54,9 @@ def demo_command(count: int, if_empty: bool, seed: int | None) -> None:
         with click.progressbar(length=count, label="Beneficiaries") as bar:
             added = demo.generate(count, seed=seed, progress=bar.update)
         db.session.commit()
-        click.echo(f"Added {added} beneficiaries.")
+        opened = demo_cases.generate_cases(max(added // 10, 1), seed=seed)
+        db.session.commit()
+        click.echo(f"Added {added} beneficiaries and {opened} cases.")
 
 
 def _fail(error: ValidationError) -> None:

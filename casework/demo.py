@@ -413,7 +413,11 @@ def _row(rng, member, office, household_id, number, year, creator, now) -> dict:
         "vulnerabilities": rng.sample(VULNERABILITY_POOL, k=1) if rng.random() < 0.2 else [],
         "consent_given": consent,
         "consent_date": now.date() if consent else None,
-        "consent_purposes": ["registration", "assistance"] if consent else [],
+        "consent_purposes": (
+            rng.choice([["registration", "assistance"], ["registration", "assistance", "referral"]])
+            if consent
+            else []
+        ),
         "given_key": matching.name_key(member["given_name"]),
         "family_key": matching.name_key(member["family_name"]),
         "search_text": matching.search_text(member["given_name"], member["family_name"]),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from casework import audit
 from casework.cli import create_user_command, demo_command, init_command, token_command
 from casework.extensions import db
-from casework.models import ApiToken, AuditEvent, Beneficiary, District, User
+from casework.models import ApiToken, AuditEvent, Beneficiary, Case, District, User
 from casework.services import accounts
 
 
@@ -73,6 +74,12 @@ def test_demo_creates_users_of_every_role_and_beneficiaries(app):
     assert all(p.given_key and p.search_text for p in people)
     numbers = [p.registration_number for p in people]
     assert len(set(numbers)) == len(numbers)
+    # ...and cases made through the services, at several stages, with a valid audit chain.
+    kinds = set(db.session.scalars(select(Case.kind)))
+    assert kinds == {"return_reintegration", "conflict_victim"}
+    statuses = set(db.session.scalars(select(Case.status)))
+    assert {"registered", "assessment"} <= statuses
+    assert audit.verify().ok
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "demo.generate")) == 1
 
 
