@@ -11,7 +11,7 @@ from flask_login import current_user
 from casework.auth.permissions import Permission, can
 from casework.domain import codes, conflict, reintegration, resettlement, workflow
 from casework.extensions import db
-from casework.models import District
+from casework.models import Country, District
 
 
 def _label(table: dict, code: str | None) -> str:
@@ -55,6 +55,13 @@ def register_template_helpers(app: Flask) -> None:
             return "—"
         district = db.session.get(District, district_id)
         return district.name_en if district else "—"
+
+    @app.template_global()
+    def country_name(code: str | None) -> str:
+        if not code:
+            return "—"
+        country = db.session.get(Country, code)
+        return country.name if country else code
 
     @app.template_filter("date")
     def format_date(value) -> str:

@@ -86,6 +86,38 @@ PROVIDER_KINDS = {
 
 URGENCY = {"normal": _l("Normal"), "urgent": _l("Urgent")}
 
+CASE_EVENTS = {
+    "open": _l("Case opened"),
+    "transition": _l("Moved"),
+    "update": _l("Details changed"),
+    "assign": _l("Assigned"),
+    "note": _l("Note added"),
+    "follow_up": _l("Follow-up added"),
+    "follow_up_done": _l("Follow-up done"),
+    "plan": _l("Plan saved"),
+    "assistance": _l("Assistance recorded"),
+    "monitoring": _l("Monitoring visit"),
+    "approve": _l("Approved"),
+    "reject": _l("Rejected"),
+    "stage": _l("Stage recorded"),
+    "referral_create": _l("Referral drafted"),
+    "referral_submit": _l("Referral submitted"),
+    "referral_approve": _l("Referral approved"),
+    "referral_reject": _l("Referral rejected"),
+    "referral_send": _l("Referral sent"),
+    "referral_accept": _l("Referral accepted"),
+    "referral_decline": _l("Referral declined"),
+    "referral_complete": _l("Referral completed"),
+    "referral_cancel": _l("Referral cancelled"),
+}
+
+APPROVAL_TYPES = {
+    "reintegration_plan": _l("Reintegration plan"),
+    "case_closure": _l("Case closure"),
+    "budget_overrun": _l("Budget overrun"),
+    "referral": _l("Referral"),
+}
+
 OFFICES = {"KTM": "Kathmandu", "DMK": "Damak"}
 OFFICE_DISTRICTS = {"KTM": 27, "DMK": 4}  # Kathmandu, Jhapa
 

@@ -162,7 +162,9 @@ def state(case_id: int) -> dict:
         "visits": count(MonitoringVisit),
         "notes": count(CaseNote),
         "follow_ups": count(FollowUp),
-        "approvals": [(a.id, a.status) for a in db.session.scalars(select(Approval))],
+        "approvals": [
+            (a.id, a.status) for a in db.session.scalars(select(Approval).order_by(Approval.id))
+        ],
         "history": count(CaseEvent),
         "audit": count(AuditEvent),
     }
@@ -361,17 +363,17 @@ def test_a_returnee_goes_from_registration_to_closure_through_the_pages_alone(lo
     assert shown_status(final) == "Closed"
     assert f"Closed on {TODAY.isoformat()}: Reintegration completed." in text(final)
     assert history(final) == [
-        f"{w} open: → Registered",
-        f"{w} transition: Registered → Assessment “First interview done”",
-        f"{w} plan",
-        f"{w} transition: Assessment → Plan awaiting approval “Plan ready for approval”",
-        f"{b} approve: Plan awaiting approval → Assistance “Budget is reasonable”",
-        "system follow_up",
-        f"{w} assistance",
-        f"{w} transition: Assistance → Monitoring “Grant paid”",
-        f"{w} monitoring",
-        f"{w} transition: Monitoring → Closure awaiting approval “Shop is running”",
-        f"{b} approve: Closure awaiting approval → Closed “Well done”",
+        f"{w} Case opened: → Registered",
+        f"{w} Moved: Registered → Assessment “First interview done”",
+        f"{w} Plan saved",
+        f"{w} Moved: Assessment → Plan awaiting approval “Plan ready for approval”",
+        f"{b} Approved: Plan awaiting approval → Assistance “Budget is reasonable”",
+        "system Follow-up added",
+        f"{w} Assistance recorded",
+        f"{w} Moved: Assistance → Monitoring “Grant paid”",
+        f"{w} Monitoring visit",
+        f"{w} Moved: Monitoring → Closure awaiting approval “Shop is running”",
+        f"{b} Approved: Closure awaiting approval → Closed “Well done”",
     ]
     profile = page(worker, f"/beneficiaries/{person_id}")
     assert f"{number} · Return and reintegration · Closed" in text(element(profile, "cases"))
@@ -888,7 +890,7 @@ def test_rejecting_with_a_comment_returns_the_case_to_where_it_was(team, start, 
     labels = {"assessment": "Assessment", "registered": "Registered", "monitoring": "Monitoring"}
     assert shown_status(html) == labels[start]
     assert history(html)[-1] == (
-        f"{team.boss.user.username} reject: {'Plan' if pending == 'plan_pending' else 'Closure'}"
+        f"{team.boss.user.username} Rejected: {'Plan' if pending == 'plan_pending' else 'Closure'}"
         f" awaiting approval → {labels[start]} “Talk to the family first”"
     )
     assert f"/cases/{case_id}/transition" in actions(html)  # the worker can go on
@@ -963,7 +965,7 @@ def test_confidential_notes_are_for_the_caseworker_and_the_office_supervisors(lo
     assert secret not in admin_html
     for html in (admin_html, page(worker, f"/cases/{case_id}")):
         lines = history(html)
-        assert lines[-2:] == [f"{worker.user.username} note"] * 2
+        assert lines[-2:] == [f"{worker.user.username} Note added"] * 2
         assert secret not in " ".join(lines)
     assert all(secret not in str(e.changes) for e in case_audit(case_id))
 
@@ -1022,7 +1024,7 @@ def test_my_work_shows_a_caseworkers_cases_follow_ups_and_waiting_items(office):
     assert f"{day(3)} · {office.registered} · Visit the shop" in soon
     assert "Check school fees" not in soon and "Call the family" not in soon
     waiting = text(element(html, "waiting"))
-    assert f"{office.waiting} · reintegration_plan · {TODAY.isoformat()}" in waiting
+    assert f"{office.waiting} · Reintegration plan · {TODAY.isoformat()}" in waiting
     assert office.registered not in waiting
     # A caseworker asking for someone else's work gets their own.
     theirs = page(office.worker, f"/work/?user={office.other.user.id}")
@@ -1100,7 +1102,7 @@ def test_bulk_reassignment_moves_every_open_case_of_one_person(login_as, make_us
     for case_id in moving:
         html = page(boss, f"/cases/{case_id}")
         assert f"assigned to {taker.user.username} ·" in text(html)
-        assert history(html)[-1] == f"{boss.user.username} assign “Left”"
+        assert history(html)[-1] == f"{boss.user.username} Assigned “Left”"
         assert taker.get(f"/cases/{case_id}").status_code == 200
     assert f"assigned to {leaver.username} ·" in text(page(boss, f"/cases/{closed}"))
     assert reload(closed).assigned_to_id == leaver.id

@@ -488,7 +488,9 @@ def test_reassign_all_moves_only_the_open_cases_of_that_person(team, make_user):
     assert event.changes["assigned_to"] == [leaving.username, taking.username]
     assert event.user_id == team.boss.id
 
-    lines = db.session.scalars(select(CaseEvent).where(CaseEvent.event == "assign")).all()
+    lines = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.event == "assign").order_by(CaseEvent.id)
+    ).all()
     assert sorted(line.case_id for line in lines) == sorted([first.id, second.id])
     for line in lines:
         assert line.user_id == team.boss.id

@@ -190,7 +190,9 @@ def test_open_a_case_returns_the_contract_fields(team):
     stored = db.session.get(Case, case["id"])
     assert stored.return_details.host_country == "QA"
     assert stored.assigned_to_id == team.worker.user.id
-    opened = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "case.open")).all()
+    opened = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "case.open").order_by(AuditEvent.id)
+    ).all()
     assert [e.object_id for e in opened] == [str(case["id"])]
 
 
@@ -799,7 +801,7 @@ def test_refused_transition_writes_nothing(team):
     case = open_case(team.worker, team.person_id)
     move(team.worker, case, "closed")
     move(team.worker, case, "closure_pending")  # no reason
-    actions = db.session.scalars(select(AuditEvent.action)).all()
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert "case.transition" not in actions
     assert db.session.scalar(select(func.count()).select_from(CaseEvent)) == 1  # the opening
 

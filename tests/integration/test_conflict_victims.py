@@ -664,7 +664,9 @@ def test_history_and_audit_never_name_the_sensitive_category(people, story):
     assert details.victim_categories == sorted([story.category, "abducted"])
     assert details.incident_date == date(2002, 2, 2)
 
-    events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == story.case_id)).all()
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == story.case_id).order_by(CaseEvent.id)
+    ).all()
     assert [e.event for e in events] == [
         "open",
         "note",
@@ -868,6 +870,8 @@ def test_adding_and_removing_torture_turns_the_restriction_on_and_off(people):
     assert set(seen) == {"disability", *HIDDEN_VULNERABILITIES}
     changes = [
         e.changes["victim_categories"]
-        for e in db.session.scalars(select(CaseEvent).where(CaseEvent.event == "update"))
+        for e in db.session.scalars(
+            select(CaseEvent).where(CaseEvent.event == "update").order_by(CaseEvent.id)
+        )
     ]
     assert changes == [["restricted", "restricted"], ["restricted", "restricted"]]

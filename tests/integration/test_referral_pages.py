@@ -137,7 +137,9 @@ def snapshot(referral_id: int) -> dict:
         "status": referral.status,
         "version": referral.version,
         "sent_at": referral.sent_at,
-        "approvals": [(a.id, a.status) for a in db.session.scalars(select(Approval))],
+        "approvals": [
+            (a.id, a.status) for a in db.session.scalars(select(Approval).order_by(Approval.id))
+        ],
         "transfers": count(DataTransfer),
         "follow_ups": count(FollowUp),
         "history": count(CaseEvent),
@@ -396,14 +398,14 @@ def test_a_conflict_victim_is_referred_to_a_psychosocial_provider_through_the_pa
     case_html = page(worker, case_url)
     assert "TPO Nepal Psychosocial Completed" in text(element(case_html, "referrals"))
     assert history(case_html) == [
-        f"{w} open: → Registered",
-        f"{w} referral_create",
-        f"{w} referral_submit",
-        f"{b} referral_approve “Counselling is appropriate”",
-        "system follow_up",
-        f"{w} referral_send",
-        f"{w} referral_accept “First session on Sunday”",
-        f"{w} referral_complete “Eight counselling sessions attended”",
+        f"{w} Case opened: → Registered",
+        f"{w} Referral drafted",
+        f"{w} Referral submitted",
+        f"{b} Referral approved “Counselling is appropriate”",
+        "system Follow-up added",
+        f"{w} Referral sent",
+        f"{w} Referral accepted “First session on Sunday”",
+        f"{w} Referral completed “Eight counselling sessions attended”",
     ]
     events = db.session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)

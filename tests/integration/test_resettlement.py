@@ -646,7 +646,11 @@ def test_members_added_and_removed_before_booking_are_audited(officer, family, s
     removed = patch(officer, case["id"], member_ids=[family.child.id])
     assert removed.status_code == 200, removed.get_json()
     assert fetch(officer, case["id"])["member_ids"] == [family.child.id]
-    stored = db.session.scalars(select(CaseMember).where(CaseMember.case_id == case["id"])).all()
+    stored = db.session.scalars(
+        select(CaseMember)
+        .where(CaseMember.case_id == case["id"])
+        .order_by(CaseMember.beneficiary_id)
+    ).all()
     assert [(m.beneficiary_id, m.relationship_to_principal) for m in stored] == [
         (family.child.id, "child")
     ]
@@ -773,13 +777,16 @@ def test_one_ineligible_case_leaves_every_case_unchanged(officer, flight, make_u
     bad_id, message = _ineligible(kind, officer, make_user)
     ids = [flight.ids[0], bad_id, flight.ids[1]]
     before = {i: status_of(i) for i in ids}
-    batches_before = db.session.scalars(select(DepartureBatch.id)).all()
+    batches_before = db.session.scalars(select(DepartureBatch.id).order_by(DepartureBatch.id)).all()
 
     response = depart(officer, ids)
     assert response.status_code == 422, response.get_json()
     assert error_fields(response)["case_ids"] == [message]
     assert {i: status_of(i) for i in ids} == before
-    assert db.session.scalars(select(DepartureBatch.id)).all() == batches_before
+    assert (
+        db.session.scalars(select(DepartureBatch.id).order_by(DepartureBatch.id)).all()
+        == batches_before
+    )
     assert (
         db.session.scalars(select(CaseEvent).where(CaseEvent.to_status == "departed")).all() == []
     )
@@ -1051,7 +1058,9 @@ def test_a_family_from_referral_to_arrival_through_the_pages(desk):
         booking_reference="IOM-MOV-1",
     )
     assert desk.post(f"/resettlement/cases/{case.id}/stage", data=booking).status_code == 302
-    records = db.session.scalars(select(StageRecord).where(StageRecord.case_id == case.id)).all()
+    records = db.session.scalars(
+        select(StageRecord).where(StageRecord.case_id == case.id).order_by(StageRecord.id)
+    ).all()
     assert [r.stage for r in records] == ORDER[:8]
 
     planned = plan(desk, [case.id])
