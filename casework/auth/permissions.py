@@ -132,6 +132,13 @@ def visible_offices(user: User) -> list[str] | None:
     return None if user.role in _ALL_OFFICES else [user.office_code]
 
 
+def scope_office(user: User, stmt: Select, model) -> Select:
+    """Limit a query of office-owned records (`model.office_code`) to the user's office."""
+    if user.role in _ALL_OFFICES:
+        return stmt
+    return stmt.where(model.office_code == user.office_code)
+
+
 def scope_cases(user: User, stmt: Select) -> Select:
     """Limit a case query to the cases the user may see."""
     require(user, Permission.CASE_VIEW)

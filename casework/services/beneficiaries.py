@@ -17,6 +17,7 @@ from casework.auth.permissions import (
     in_scope,
     require,
     scope_beneficiaries,
+    visible_offices,
 )
 from casework.domain import beneficiary_rules, codes, matching
 from casework.domain.conflict import SENSITIVE_VULNERABILITIES
@@ -189,7 +190,7 @@ def _office_for(actor: User, office_code: str | None) -> str:
     """Staff register in their own office; an admin may name another one."""
     if not office_code or office_code == actor.office_code:
         return actor.office_code
-    if actor.role != "admin":
+    if visible_offices(actor) is not None:  # only who sees every office may name one
         raise ValidationError(fields={"office": [_("You can only register in your office.")]})
     if not db.session.get(Office, office_code):
         raise ValidationError(fields={"office": [_("Unknown office.")]})

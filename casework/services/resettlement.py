@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from casework import audit
-from casework.auth.permissions import Permission, require, scope_cases
+from casework.auth.permissions import Permission, require, scope_cases, scope_office
 from casework.domain import resettlement
 from casework.errors import NotFound, PermissionDenied, ValidationError
 from casework.extensions import db
@@ -249,18 +249,16 @@ def confirm(actor: User, batch: DepartureBatch) -> DepartureBatch:
 def get_batch(actor: User, batch_id: int) -> DepartureBatch:
     require(actor, Permission.CASE_VIEW)
     batch = get_by_id(DepartureBatch, batch_id, options=[selectinload(DepartureBatch.cases)])
-    if batch is None or (actor.role != "admin" and batch.office_code != actor.office_code):
+    if batch is None:
         raise NotFound()
+    require(actor, Permission.CASE_VIEW, batch)  # another office's flight: 404
     return batch
 
 
 def batches(actor: User) -> list[DepartureBatch]:
     require(actor, Permission.CASE_VIEW)
-    stmt = select(DepartureBatch).order_by(
-        DepartureBatch.departure_date.desc(), DepartureBatch.id.desc()
-    )
-    if actor.role != "admin":
-        stmt = stmt.where(DepartureBatch.office_code == actor.office_code)
+    stmt = scope_office(actor, select(DepartureBatch), DepartureBatch)
+    stmt = stmt.order_by(DepartureBatch.departure_date.desc(), DepartureBatch.id.desc())
     return list(db.session.scalars(stmt.limit(100)))
 
 
