@@ -103,7 +103,7 @@ def _advance_return_case(worker: User, boss: User, case, rng: random.Random) -> 
     cases.transition(worker, case, "plan_pending", case.version, "Plan ready for approval")
     if roll < 0.75:
         return  # waits in the supervisor's queue
-    item = next(i for i in approvals.queue(boss) if i.case_id == case.id)
+    item = approvals.pending_for_case(case, "reintegration_plan")
     approvals.decide(boss, item, approve=True, comment="Budget is reasonable")
     delivered = max(
         case.return_details.return_date, date.today() - timedelta(days=rng.randint(1, 120))

@@ -87,3 +87,10 @@ def safe_next(target: str | None, default: str) -> str:
     ):
         return target
     return default
+
+
+def opened_version(field, missing: int | None = -1) -> int | None:
+    """The record version a form was opened on (its hidden field). A missing or garbled
+    value gives `missing`: -1 makes the save stale (409) rather than silently applied."""
+    value = str(field.data or "")
+    return int(value) if value.isdigit() else missing

@@ -82,11 +82,24 @@ def waiting_on(actor: User) -> list[Approval]:
 
 
 def get(actor: User, approval_id: int) -> Approval:
+    """An item of the actor's office queue (403 for who may not decide, 404 elsewhere)."""
     require(actor, Permission.APPROVE)
     approval = get_by_id(Approval, approval_id)
-    if approval is None or approval.office_code != actor.office_code:
+    if approval is None:
         raise NotFound()
+    require(actor, Permission.APPROVE, approval)
     return approval
+
+
+def pending_for_case(case: Case, approval_type: str) -> Approval | None:
+    """The undecided item of this type for a case, if any."""
+    return db.session.scalar(
+        select(Approval).where(
+            Approval.case_id == case.id,
+            Approval.approval_type == approval_type,
+            Approval.status == "pending",
+        )
+    )
 
 
 def decide(

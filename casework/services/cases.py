@@ -385,13 +385,7 @@ def _decide_by_transition(actor: User, case: Case, to_status: str, version: int,
     require(actor, Permission.APPROVE)
     _check_version(case, version)
     pending = workflow.workflow(case.kind).pending[case.status]
-    item = db.session.scalar(
-        select(Approval).where(
-            Approval.case_id == case.id,
-            Approval.approval_type == pending.approval_type,
-            Approval.status == "pending",
-        )
-    )
+    item = approvals.pending_for_case(case, pending.approval_type)
     if to_status not in (pending.on_approve, case.pending_from) or item is None:
         allowed = tuple(s for s in (pending.on_approve, case.pending_from) if s)
         raise TransitionConflict(case.status, to_status, allowed)

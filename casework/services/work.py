@@ -9,11 +9,19 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from casework.auth.permissions import Permission, Role, require, scope_cases, scope_follow_ups
+from casework.auth.permissions import (
+    Permission,
+    can,
+    in_scope,
+    require,
+    scope_cases,
+    scope_follow_ups,
+)
 from casework.errors import NotFound
 from casework.extensions import db
 from casework.models import Approval, Case, FollowUp, User, get_by_id
 from casework.services import approvals
+from casework.services import cases as cases_service
 
 DUE_SOON = timedelta(days=7)
 
@@ -73,20 +81,22 @@ def work(actor: User, user_id: int | None = None) -> Work:
         due_soon=[f for f in rows if f.due_date >= today],
         waiting_on_others=approvals.waiting_on(subject or actor),
     )
-    if actor.role == Role.SUPERVISOR:
+    if can(actor, Permission.APPROVE):
         result.approvals_to_decide = approvals.pending_count(actor)
-        if subject is None:
-            result.staff = _staff_load(actor, today)
+    if subject is None:
+        result.staff = _staff_load(actor, today)
     return result
 
 
 def _subject(actor: User, user_id: int | None) -> User | None:
-    if actor.role == Role.CASEWORKER or (user_id is None and actor.role != Role.SUPERVISOR):
+    """Whose work to show: those who assign cases see their office (None) or one person
+    of it; everyone else sees their own."""
+    if not can(actor, Permission.CASE_ASSIGN):
         return actor
     if user_id is None:
         return None
     user = get_by_id(User, user_id)
-    if user is None or user.office_code != actor.office_code:
+    if user is None or not in_scope(actor, user):
         raise NotFound()
     return user
 
@@ -111,10 +121,5 @@ def _staff_load(actor: User, today: date) -> list[StaffLoad]:
             ).all()
         )
     )
-    staff = db.session.scalars(
-        select(User)
-        .where(User.office_code == actor.office_code, User.active.is_(True))
-        .where(User.role.in_([Role.CASEWORKER, Role.SUPERVISOR]))
-        .order_by(User.username)
-    )
+    staff = cases_service.assignable_users(actor, actor.office_code)
     return [StaffLoad(u, open_counts[u.id], overdue_counts[u.id]) for u in staff]

@@ -249,3 +249,20 @@ def test_resettlement_pages_render(family, login_as, app):
     assert "Pema Gurung" in manifest
     assert client.post(batch_url + "/confirm").status_code == 302
     assert "Departure confirmed" in client.get(batch_url).get_data(as_text=True)
+
+
+def test_a_flight_of_another_office_is_not_there(family, login_as):
+    officer, head, wife, child = family
+    case = _open(officer, head, [wife]).get_json()
+    _advance(officer, case["id"], [head.id, wife.id], [head.id, wife.id])
+    batch = resettlement.create_batch(
+        officer.user,
+        {"departure_date": date.today(), "flight": "QR 647", "case_ids": [case["id"]]},
+    )
+    db.session.commit()
+    kathmandu = login_as("supervisor", office="KTM")
+    assert kathmandu.get(f"/resettlement/batches/{batch.id}").status_code == 404
+    assert "QR 647" not in kathmandu.get("/resettlement/batches").get_data(as_text=True)
+    damak = login_as("supervisor", office="DMK")
+    assert damak.get(f"/resettlement/batches/{batch.id}").status_code == 200
+    assert "QR 647" in damak.get("/resettlement/batches").get_data(as_text=True)

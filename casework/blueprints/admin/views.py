@@ -15,7 +15,7 @@ from casework.blueprints.admin.forms import (
 )
 from casework.blueprints.auth.forms import EmptyForm
 from casework.blueprints.cases.forms import SettingsForm
-from casework.blueprints.forms_common import apply_errors
+from casework.blueprints.forms_common import apply_errors, opened_version
 from casework.errors import StaleVersion, ValidationError
 from casework.extensions import db
 from casework.services import accounts, audit_log, reference, settings
@@ -76,7 +76,7 @@ def edit_user(user_id: int):
             "office_code": form.office_code.data,
             "active": form.active.data,
         }
-        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        version = opened_version(form.version)
         try:
             accounts.update_user(current_user, user, changes, version)
             db.session.commit()

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from casework.auth.permissions import Permission, can, require, visible_offices
 from casework.blueprints.beneficiaries.forms import EditForm, RegisterForm, SearchForm
-from casework.blueprints.forms_common import apply_errors
+from casework.blueprints.forms_common import apply_errors, opened_version
 from casework.errors import StaleVersion, ValidationError
 from casework.extensions import db
 from casework.services import beneficiaries as service
@@ -136,7 +136,7 @@ def edit(beneficiary_id: int):
     if form.validate_on_submit():
         data = form.data_for_service()
         data["relationship_to_head"] = form.relationship_to_head.data
-        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        version = opened_version(form.version)
         try:
             service.update(current_user, beneficiary, data, version)
             db.session.commit()

@@ -29,7 +29,7 @@ from casework.blueprints.cases.forms import (
     TransitionForm,
     VisitForm,
 )
-from casework.blueprints.forms_common import apply_errors, safe_next
+from casework.blueprints.forms_common import apply_errors, opened_version, safe_next
 from casework.domain import codes, workflow
 from casework.errors import CaseworkError, StaleVersion, ValidationError
 from casework.extensions import db
@@ -46,12 +46,6 @@ from casework.services import (
 from casework.services import work as work_service
 
 bp = Blueprint("cases", __name__)
-
-
-def _version(field) -> int:
-    """The version a form was opened on (a hidden field); -1 if missing, so it is stale."""
-    value = field.data or ""
-    return int(value) if str(value).isdigit() else -1
 
 
 # --- lists and opening -------------------------------------------------------------------
@@ -262,7 +256,7 @@ def transition(case_id: int):
             current_user,
             case,
             form.to.data,
-            _version(form.version),
+            opened_version(form.version),
             form.comment.data or "",
             form.closure_reason.data or None,
         ),
@@ -282,7 +276,7 @@ def assign(case_id: int):
             current_user,
             case,
             form.assigned_to.data,
-            _version(form.assign_version),
+            opened_version(form.assign_version),
             form.assign_comment.data or "",
         ),
         _("The case was assigned."),
@@ -387,7 +381,7 @@ def edit(case_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            cases.update(current_user, case, _kind_data(form), _version(form.version))
+            cases.update(current_user, case, _kind_data(form), opened_version(form.version))
             db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("cases.show", case_id=case.id))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.auth.permissions import Permission, can, require
-from casework.blueprints.forms_common import apply_errors
+from casework.blueprints.forms_common import apply_errors, opened_version
 from casework.blueprints.referrals.forms import (
     ActionForm,
     ProviderForm,
@@ -23,11 +23,6 @@ bp = Blueprint("referrals", __name__)
 
 # The actions a caseworker takes on the referral page (approval is the queue's).
 PAGE_ACTIONS = ("submit", "send", "accept", "decline", "complete", "cancel")
-
-
-def _version(form: ActionForm) -> int | None:
-    value = form.version.data or ""
-    return int(value) if value.isdigit() else None
 
 
 # --- referrals ---------------------------------------------------------------------------
@@ -112,7 +107,8 @@ def act(referral_id: int, action: str):
     form = ActionForm()
     if not form.validate_on_submit():
         return _page(referral, form, 422)
-    version = _version(form)
+    # No version sent means "act on what is there now" (the API contract makes it optional).
+    version = opened_version(form.version, missing=None)
     try:
         _run(action, referral, form, version)
         db.session.commit()
@@ -228,7 +224,7 @@ def edit_provider(provider_id: int):
     _provider_form(form)
     status = 200
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        version = opened_version(form.version)
         try:
             providers.update(current_user, provider, form.provider_data(), version)
             db.session.commit()
