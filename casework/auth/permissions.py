@@ -45,6 +45,8 @@ class Permission(StrEnum):
     SETTINGS_MANAGE = "settings.manage"
     PROVIDER_VIEW = "provider.view"
     PROVIDER_MANAGE = "provider.manage"
+    # Individual-level downloads (names, contacts): supervisors of the office and admins.
+    EXPORT_INDIVIDUAL = "export.individual"
 
 
 _STAFF = {
@@ -71,7 +73,9 @@ _NOT_FOR_ADMINS = {
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASEWORKER: frozenset(_STAFF),
-    Role.SUPERVISOR: frozenset(_STAFF | {Permission.CASE_ASSIGN, Permission.APPROVE}),
+    Role.SUPERVISOR: frozenset(
+        _STAFF | {Permission.CASE_ASSIGN, Permission.APPROVE, Permission.EXPORT_INDIVIDUAL}
+    ),
     Role.ADMIN: frozenset(set(Permission) - _NOT_FOR_ADMINS),
     Role.PARTNER: frozenset(
         {Permission.REFERENCE_VIEW, Permission.AGGREGATE_VIEW, Permission.OWN_TOKENS}

@@ -21,7 +21,7 @@ from casework.models.case import (
     ReturnDetails,
     Setting,
 )
-from casework.models.conflict import ConflictDetails
+from casework.models.conflict import ConflictCategory, ConflictDetails
 from casework.models.reference import Country, District, LocalLevel, Office, Province
 from casework.models.referral import (
     DataTransfer,
@@ -30,6 +30,7 @@ from casework.models.referral import (
     ProviderService,
     Referral,
 )
+from casework.models.report import SavedReport
 from casework.models.resettlement import (
     BatchCase,
     CaseMember,
@@ -51,6 +52,7 @@ __all__ = [
     "CaseCounter",
     "CaseEvent",
     "CaseNote",
+    "ConflictCategory",
     "ConflictDetails",
     "DataTransfer",
     "Provider",
@@ -61,6 +63,7 @@ __all__ = [
     "MonitoringVisit",
     "PlanItem",
     "ReturnDetails",
+    "SavedReport",
     "Setting",
     "ApiToken",
     "AuditEvent",

@@ -56,7 +56,7 @@ STAFF = {
 }
 EXPECTED = {
     "caseworker": STAFF,
-    "supervisor": STAFF | {P.CASE_ASSIGN, P.APPROVE},
+    "supervisor": STAFF | {P.CASE_ASSIGN, P.APPROVE, P.EXPORT_INDIVIDUAL},
     # Admins see everything but do not work cases, assign them or decide approvals.
     "admin": set(Permission) - {P.CASE_CREATE, P.CASE_WORK, P.CASE_ASSIGN, P.APPROVE},
     "partner": {P.REFERENCE_VIEW, P.AGGREGATE_VIEW, P.OWN_TOKENS},
