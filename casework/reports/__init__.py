@@ -1,0 +1,1 @@
+"""Reports and exports: aggregation with small-cell suppression, and CSV/XLSX writers."""

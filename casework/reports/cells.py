@@ -1,0 +1,28 @@
+"""What goes into a spreadsheet cell: values a spreadsheet would run as a formula are not.
+
+Excel, LibreOffice and Google Sheets treat a cell that starts with `=`, `+`, `-` or `@`
+(and, in some versions, a tab or carriage return before one) as a formula, which can run
+commands or send data away (OWASP "CSV injection"). Such text gets a leading apostrophe,
+which every spreadsheet shows as plain text. Numbers, dates and booleans are left as they
+are: a negative number is a number, not a formula.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise(value):
+    """The value as it may be written to a CSV or XLSX cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float, date, datetime)):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
