@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.blueprints.auth.views import bp as auth_bp
     from casework.blueprints.beneficiaries.views import bp as beneficiaries_bp
     from casework.blueprints.cases.views import bp as cases_bp
+    from casework.blueprints.exports.views import bp as exports_bp
     from casework.blueprints.main.views import bp as main_bp
     from casework.blueprints.referrals.views import bp as referrals_bp
     from casework.blueprints.resettlement.views import bp as resettlement_bp
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
         cases_bp,
         referrals_bp,
         resettlement_bp,
+        exports_bp,
         admin_bp,
     ):
         app.register_blueprint(blueprint)

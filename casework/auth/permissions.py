@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, false, not_, or_, select
 
 from casework.errors import NotFound, PermissionDenied
 from casework.extensions import db
@@ -219,3 +219,35 @@ def beneficiaries_with_hidden_story(user: User, beneficiary_ids) -> set[int]:
         ):
             told.add(beneficiary_id)
     return sensitive - told
+
+
+# --- the same rules as SQL, for exports that decide for a million rows in one query ------
+
+
+def _knows_sensitive(user: User) -> ColumnElement[bool]:
+    """SQL on a query with Case: may the user know a case's sensitive categories?
+    (sees_sensitive, row by row: the assigned caseworker and the office's supervisors.)"""
+    if not has_permission(user, Permission.CASE_VIEW):
+        return false()
+    knows = Case.assigned_to_id == user.id
+    if user.role == Role.SUPERVISOR:
+        knows = or_(knows, Case.office_code == user.office_code)
+    return knows
+
+
+def sensitive_hidden(user: User) -> ColumnElement[bool]:
+    """SQL on a query with Case outer-joined to ConflictDetails: true where the case's
+    torture or sexual-violence categories must be shown to the user as restricted."""
+    return and_(ConflictDetails.sensitive.is_(True), not_(_knows_sensitive(user)))
+
+
+def story_hidden(user: User) -> ColumnElement[bool]:
+    """SQL on a query of Beneficiary: true where the person's sensitive vulnerabilities are
+    hidden from the user (beneficiaries_with_hidden_story, as a correlated condition)."""
+    sensitive = (
+        select(Case.id)
+        .join(ConflictDetails, ConflictDetails.case_id == Case.id)
+        .where(ConflictDetails.sensitive.is_(True), Case.beneficiary_id == Beneficiary.id)
+        .correlate(Beneficiary)
+    )
+    return and_(sensitive.exists(), not_(sensitive.where(_knows_sensitive(user)).exists()))

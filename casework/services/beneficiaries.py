@@ -292,18 +292,24 @@ class SearchFilters:
     per_page: int = 25
 
 
-def search(actor: User, filters: SearchFilters) -> tuple[list[Beneficiary], int]:
-    """Name (any order, spelling-tolerant), registration number or phone; with filters."""
-    stmt = scope_beneficiaries(actor, select(Beneficiary))
+def search_conditions(filters: SearchFilters) -> list:
+    """The conditions of a search, for the list and for exports (page and size aside)."""
+    conditions = []
     q = (filters.q or "").strip()
     if q:
-        stmt = stmt.where(_text_condition(q))
+        conditions.append(_text_condition(q))
     if filters.district_id:
-        stmt = stmt.where(Beneficiary.district_id == filters.district_id)
+        conditions.append(Beneficiary.district_id == filters.district_id)
     if filters.sex:
-        stmt = stmt.where(Beneficiary.sex == filters.sex)
+        conditions.append(Beneficiary.sex == filters.sex)
     if filters.office:
-        stmt = stmt.where(Beneficiary.office_code == filters.office)
+        conditions.append(Beneficiary.office_code == filters.office)
+    return conditions
+
+
+def search(actor: User, filters: SearchFilters) -> tuple[list[Beneficiary], int]:
+    """Name (any order, spelling-tolerant), registration number or phone; with filters."""
+    stmt = scope_beneficiaries(actor, select(Beneficiary)).where(*search_conditions(filters))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page_stmt = (
         stmt.order_by(Beneficiary.id.desc())

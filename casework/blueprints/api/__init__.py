@@ -31,11 +31,12 @@ api = CaseworkApi(
 def init_api(app: Flask) -> None:
     from casework.blueprints.api.beneficiaries import blp as beneficiaries_blp
     from casework.blueprints.api.cases import blp as cases_blp
+    from casework.blueprints.api.exports import blp as exports_blp
     from casework.blueprints.api.reference import blp as reference_blp
     from casework.blueprints.api.referrals import blp as referrals_blp
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (reference_blp, beneficiaries_blp, cases_blp, referrals_blp):
+    for blueprint in (reference_blp, beneficiaries_blp, cases_blp, referrals_blp, exports_blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -1,0 +1,1 @@
+"""Individual-level exports for supervisors and admins (issue 6)."""
