@@ -63,6 +63,12 @@ def register_template_helpers(app: Flask) -> None:
         country = db.session.get(Country, code)
         return country.name if country else code
 
+    @app.template_global()
+    def dimension_label(code: str) -> str:
+        from casework.reports.aggregate import DIMENSIONS
+
+        return str(DIMENSIONS[code].label)
+
     @app.template_filter("date")
     def format_date(value) -> str:
         return value.strftime("%Y-%m-%d") if value else "—"

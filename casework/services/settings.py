@@ -81,3 +81,43 @@ def update_referral_response_days(actor: User, days) -> int:
             actor=actor,
         )
     return days
+
+
+SUPPRESSION_KEY = "report_suppression_threshold"
+DEFAULT_SUPPRESSION_THRESHOLD = 5
+SUPPRESSION_RANGE = (2, 100)
+
+
+def suppression_threshold() -> int:
+    """Aggregate counts below this are hidden in reports (default 5)."""
+    row = db.session.get(Setting, SUPPRESSION_KEY)
+    value = row.value if row else {}
+    return int(value.get("threshold", DEFAULT_SUPPRESSION_THRESHOLD))
+
+
+def update_suppression_threshold(actor: User, threshold) -> int:
+    require(actor, Permission.SETTINGS_MANAGE)
+    low, high = SUPPRESSION_RANGE
+    if (
+        not isinstance(threshold, int)
+        or isinstance(threshold, bool)
+        or not low <= threshold <= high
+    ):
+        message = _("A whole number from %(low)d to %(high)d.", low=low, high=high)
+        raise ValidationError(fields={"suppression_threshold": [message]})
+    before = suppression_threshold()
+    row = db.session.get(Setting, SUPPRESSION_KEY)
+    if row is None:
+        row = Setting(key=SUPPRESSION_KEY, value={}, updated_by_id=actor.id)
+        db.session.add(row)
+    row.value, row.updated_by_id = {"threshold": threshold}, actor.id
+    db.session.flush()
+    if before != threshold:
+        audit.record(
+            "settings.update",
+            object_type="setting",
+            object_id=SUPPRESSION_KEY,
+            changes={"threshold": [before, threshold]},
+            actor=actor,
+        )
+    return threshold

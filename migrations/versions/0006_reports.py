@@ -1,4 +1,4 @@
-"""Reports: saved report definitions; conflict-victim categories one row each.
+"""Reports: saved report definitions; conflict-victim categories one row each; cases by kind and opening.
 
 Revision ID: 0006
 Revises: 0005
@@ -39,6 +39,9 @@ def upgrade():
     with op.batch_alter_table('conflict_categories', schema=None) as batch_op:
         batch_op.create_index('ix_conflict_categories_category', ['category'], unique=False)
 
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_kind_opened_at', ['kind', 'opened_at'], unique=False)
+
     _copy_categories()
 
 
@@ -58,6 +61,9 @@ def _copy_categories():
 
 
 def downgrade():
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_kind_opened_at')
+
     with op.batch_alter_table('conflict_categories', schema=None) as batch_op:
         batch_op.drop_index('ix_conflict_categories_category')
 

@@ -65,6 +65,7 @@ def test_settings_page(login_as):
             "weight_psychosocial": "2",
             "threshold": "0.6",
             "referral_response_days": "10",
+            "suppression_threshold": "5",
         },
     )
     assert response.status_code == 302

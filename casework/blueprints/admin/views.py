@@ -169,6 +169,7 @@ def programme_settings():
         form.weight_psychosocial.data = current.weights["psychosocial"]
         form.threshold.data = current.threshold
         form.referral_response_days.data = settings.referral_response_days()
+        form.suppression_threshold.data = settings.suppression_threshold()
     status = 200
     if form.validate_on_submit():
         weights = {
@@ -180,6 +181,7 @@ def programme_settings():
                 current_user, weights, float(form.threshold.data)
             )
             settings.update_referral_response_days(current_user, form.referral_response_days.data)
+            settings.update_suppression_threshold(current_user, form.suppression_threshold.data)
             db.session.commit()
             flash(_("Settings saved. New monitoring visits use them."), "success")
             return redirect(url_for("admin.programme_settings"))

@@ -322,3 +322,6 @@ class SettingsForm(FlaskForm):
     referral_response_days = IntegerField(
         _l("Days a provider has to answer a referral"), validators=[InputRequired()]
     )
+    suppression_threshold = IntegerField(
+        _l("Hide report counts below"), validators=[InputRequired()]
+    )

@@ -1,0 +1,103 @@
+"""/api/v1/reports/summary: aggregate counts with small-cell suppression (no records)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from casework.auth.permissions import Permission, require
+from casework.domain import workflow
+from casework.extensions import db
+from casework.reports import files
+from casework.reports.aggregate import DIMENSIONS, SUBJECTS
+from casework.reports.suppression import TOTAL
+from casework.services import reports as service
+
+blp = Blueprint("api_reports", __name__, description="Aggregate reports")
+
+
+class SummaryQuerySchema(ma.Schema):
+    group_by = fields.String(
+        load_default="",
+        metadata={
+            "description": "Up to three of: " + ", ".join(DIMENSIONS) + " (comma-separated)."
+        },
+    )
+    subject = fields.String(
+        load_default="beneficiaries",
+        validate=validate.OneOf(list(SUBJECTS)),
+        metadata={"description": "What is counted: people (default), cases or referrals."},
+    )
+    kind = fields.String(load_default=None, validate=validate.OneOf(list(workflow.KINDS)))
+    office = fields.String(load_default=None, validate=validate.Length(max=8))
+    start = fields.Date(data_key="from", load_default=None)
+    end = fields.Date(data_key="to", load_default=None)
+    fiscal_year = fields.String(
+        load_default=None,
+        validate=validate.Length(max=9),
+        metadata={"description": "A Nepali fiscal year such as 2082/83, instead of from/to."},
+    )
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+
+
+class FigureSchema(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE
+
+    count = fields.Integer(allow_none=True)
+    suppressed = fields.Boolean()
+
+
+class SummarySchema(ma.Schema):
+    rows = fields.List(
+        fields.Dict(),
+        metadata={"description": "{dimension: code, …, count: N or null, suppressed: bool}"},
+    )
+    totals = fields.List(
+        fields.Dict(),
+        metadata={"description": "Sums over some dimensions (those left out), suppressed too."},
+    )
+    total = fields.Nested(FigureSchema)
+    threshold = fields.Integer()
+    subject = fields.String()
+    group_by = fields.List(fields.String())
+    period = fields.Dict()
+
+
+def _figure(report, figure) -> dict:
+    return {
+        **figure.values(report.spec.group_by),
+        "count": figure.count,
+        "suppressed": figure.suppressed,
+    }
+
+
+@blp.before_request
+def aggregate_only() -> None:
+    require(current_user, Permission.AGGREGATE_VIEW)
+
+
+@blp.get("/reports/summary")
+@blp.arguments(SummaryQuerySchema, location="query")
+@blp.response(200, SummarySchema)
+@blp.alt_response(200, description="The same report as CSV or XLSX (format=csv|xlsx).")
+def summary(args):
+    """Counts grouped by up to three dimensions; small counts are suppressed (null)."""
+    file_format = args.pop("format")
+    report = service.run(current_user, service.parse_spec(**args))
+    if file_format != "json":
+        service.record_download(current_user, report.spec, file_format)
+        db.session.commit()
+        return files.file_response(report, file_format)
+    grand = report.grand_total
+    return {
+        "rows": [_figure(report, f) for f in report.cells],
+        "totals": [_figure(report, f) for f in report.totals if any(v is not TOTAL for v in f.key)],
+        "total": {"count": grand.count, "suppressed": grand.suppressed},
+        "threshold": report.threshold,
+        "subject": report.spec.subject,
+        "group_by": list(report.spec.group_by),
+        "period": report.spec.period.as_dict(),
+    }

@@ -1,0 +1,53 @@
+"""The report builder (a GET form: a report is a bookmarkable address) and saving it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, Form, SelectField, StringField
+from wtforms.validators import Optional
+
+from casework.domain import periods, workflow
+from casework.reports.aggregate import DIMENSIONS, MAX_DIMENSIONS, SUBJECTS
+
+
+def fiscal_year_choices(today: date | None = None) -> list[tuple[str, str]]:
+    """The current fiscal year and the ten before it, newest first."""
+    current = int(periods.fiscal_year_of(today or date.today())[:4])
+    years = [f"{y}/{(y + 1) % 100:02d}" for y in range(current, current - 11, -1)]
+    return [("", "—")] + [(fy, fy) for fy in years]
+
+
+class ReportForm(Form):
+    """Read from the query string, so a report can be bookmarked, shared and downloaded."""
+
+    subject = SelectField(_l("Count"), choices=list(SUBJECTS.items()), default="beneficiaries")
+    dim1 = SelectField(_l("Group by"), validate_choice=False)
+    dim2 = SelectField(_l("then by"), validate_choice=False)
+    dim3 = SelectField(_l("then by"), validate_choice=False)
+    kind = SelectField(_l("Kind of case"), validate_choice=False)
+    office = SelectField(_l("Office"), validate_choice=False)
+    fiscal_year = SelectField(_l("Fiscal year (BS)"), validate_choice=False)
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+
+    def set_choices(self, offices) -> None:
+        dimensions = [("", "—")] + [(code, d.label) for code, d in DIMENSIONS.items()]
+        for name in self.dimension_fields():
+            getattr(self, name).choices = dimensions
+        self.kind.choices = [("", _l("All kinds"))] + list(workflow.KINDS.items())
+        self.office.choices = [("", _l("All offices"))] + [(o.code, o.name) for o in offices]
+        self.fiscal_year.choices = fiscal_year_choices()
+
+    @staticmethod
+    def dimension_fields() -> list[str]:
+        return [f"dim{i}" for i in range(1, MAX_DIMENSIONS + 1)]
+
+    def group_by(self) -> list[str]:
+        return [getattr(self, n).data for n in self.dimension_fields() if getattr(self, n).data]
+
+
+class SaveReportForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Optional()])
