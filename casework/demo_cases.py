@@ -8,7 +8,7 @@ bulk path for benchmark-sized data is separate work (issue 7).
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -59,7 +59,7 @@ def generate_cases(count: int, seed: int | None = None) -> int:
 
 def _return_case(worker: User, person: Beneficiary, rng: random.Random):
     returned = date.today() - timedelta(days=rng.randint(20, 400))
-    return cases.open_case(
+    case = cases.open_case(
         worker,
         "return_reintegration",
         person.id,
@@ -74,6 +74,11 @@ def _return_case(worker: User, person: Beneficiary, rng: random.Random):
             ),
         },
     )
+    # Demo only: the case was opened days after the return, so that the dashboards and
+    # monthly reports show a year of returns rather than one busy afternoon.
+    opened = returned + timedelta(days=rng.randint(1, 14))
+    case.opened_at = datetime.combine(opened, time(4, 30), tzinfo=UTC)
+    return case
 
 
 def _advance_return_case(worker: User, boss: User, case, rng: random.Random) -> None:

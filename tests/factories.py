@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import factory
@@ -9,7 +10,16 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from casework.domain import matching
 from casework.extensions import db
-from casework.models import Beneficiary, Household, IdentityDocument, User, utcnow
+from casework.models import (
+    Beneficiary,
+    Case,
+    ConflictDetails,
+    Household,
+    IdentityDocument,
+    ReturnDetails,
+    User,
+    utcnow,
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -87,3 +97,64 @@ class IdentityDocumentFactory(BaseFactory):
     number = factory.Sequence(lambda n: f"27-01-{n:05d}")
     number_key = factory.LazyAttribute(lambda o: matching.document_key(o.number))
     issuing_country = "NP"
+
+
+_case_numbers = itertools.count(1)
+
+
+def person(**kwargs):
+    """A beneficiary whose names must never appear where a partner looks."""
+    kwargs.setdefault("given_name", "Secretname")
+    kwargs.setdefault("family_name", "Hiddenfamily")
+    return BeneficiaryFactory(**kwargs)
+
+
+def return_case(beneficiary, opened_at=None, host="QA", status="registered", office=None):
+    """A return case row (no service: reports and dashboards only need what is stored)."""
+    opened_at = opened_at or utcnow()
+    worker = UserFactory(office_code=office or beneficiary.office_code)
+    case = Case(
+        case_number=f"KTM-RR-2026-{next(_case_numbers):05d}",
+        kind="return_reintegration",
+        status=status,
+        beneficiary=beneficiary,
+        office_code=office or beneficiary.office_code,
+        assigned_to_id=worker.id,
+        opened_at=opened_at,
+        return_details=ReturnDetails(
+            host_country=host, return_date=opened_at.date(), return_reason="end_of_contract"
+        ),
+    )
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
+def conflict_case(beneficiary, categories, opened_at=None):
+    opened_at = opened_at or utcnow()
+    worker = UserFactory(office_code=beneficiary.office_code)
+    case = Case(
+        case_number=f"KTM-CV-2026-{next(_case_numbers):05d}",
+        kind="conflict_victim",
+        status="registered",
+        beneficiary=beneficiary,
+        office_code=beneficiary.office_code,
+        assigned_to_id=worker.id,
+        opened_at=opened_at,
+        conflict_details=ConflictDetails(
+            victim_categories=categories,
+            incident_date=date(2002, 5, 1),
+            incident_district_id=27,
+            sensitive="torture" in categories,
+        ),
+    )
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
+def returnees(count, **kwargs):
+    opened_at = kwargs.pop("opened_at", None)
+    host = kwargs.pop("host", "QA")
+    for _ in range(count):
+        return_case(person(**kwargs), opened_at=opened_at, host=host)

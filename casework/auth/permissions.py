@@ -176,6 +176,11 @@ def may_decide(user: User, approval: Approval) -> None:
         )
 
 
+def may_use_saved_report(user: User, report) -> bool:
+    """A saved report definition is its owner's alone (others get 404)."""
+    return has_permission(user, Permission.AGGREGATE_VIEW) and report.owner_id == user.id
+
+
 def sees_confidential(user: User, case: Case) -> bool:
     """Confidential notes: the assigned caseworker and the office's supervisors only."""
     if not has_permission(user, Permission.CASE_VIEW):

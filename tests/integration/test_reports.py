@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 from datetime import UTC, date, datetime
 
 import openpyxl
@@ -12,68 +11,20 @@ import pytest
 from sqlalchemy import select
 
 from casework.extensions import db
-from casework.models import AuditEvent, Case, ConflictDetails, Referral, ReturnDetails
+from casework.models import AuditEvent, Referral
 from casework.reports.suppression import TOTAL, recoverable, with_totals
-from tests.factories import BeneficiaryFactory, UserFactory
+from tests import factories
+from tests.factories import conflict_case, person, return_case
 
 FY_START = datetime(2025, 7, 17, 6, 0, tzinfo=UTC)  # in 2082/83
 BEFORE_FY = datetime(2025, 7, 16, 17, 0, tzinfo=UTC)  # 16 July 22:45 in Nepal: 2081/82
 LATE_FY = datetime(2026, 7, 16, 18, 0, tzinfo=UTC)  # 16 July 23:45 in Nepal: still 2082/83
-_numbers = itertools.count(1)
-
-
-def person(**kwargs):
-    kwargs.setdefault("given_name", "Secretname")
-    kwargs.setdefault("family_name", "Hiddenfamily")
-    return BeneficiaryFactory(**kwargs)
-
-
-def return_case(beneficiary, opened_at=FY_START, host="QA", status="registered", office=None):
-    worker = UserFactory(office_code=office or beneficiary.office_code)
-    case = Case(
-        case_number=f"KTM-RR-2026-{next(_numbers):05d}",
-        kind="return_reintegration",
-        status=status,
-        beneficiary=beneficiary,
-        office_code=office or beneficiary.office_code,
-        assigned_to_id=worker.id,
-        opened_at=opened_at,
-        return_details=ReturnDetails(
-            host_country=host, return_date=opened_at.date(), return_reason="end_of_contract"
-        ),
-    )
-    db.session.add(case)
-    db.session.flush()
-    return case
-
-
-def conflict_case(beneficiary, categories, opened_at=FY_START):
-    worker = UserFactory(office_code=beneficiary.office_code)
-    case = Case(
-        case_number=f"KTM-CV-2026-{next(_numbers):05d}",
-        kind="conflict_victim",
-        status="registered",
-        beneficiary=beneficiary,
-        office_code=beneficiary.office_code,
-        assigned_to_id=worker.id,
-        opened_at=opened_at,
-        conflict_details=ConflictDetails(
-            victim_categories=categories,
-            incident_date=date(2002, 5, 1),
-            incident_district_id=27,
-            sensitive="torture" in categories,
-        ),
-    )
-    db.session.add(case)
-    db.session.flush()
-    return case
 
 
 def returnees(count, **kwargs):
-    opened_at = kwargs.pop("opened_at", FY_START)
-    host = kwargs.pop("host", "QA")
-    for _ in range(count):
-        return_case(person(**kwargs), opened_at=opened_at, host=host)
+    """People with a return case opened in 2082/83 unless told otherwise."""
+    kwargs.setdefault("opened_at", FY_START)
+    factories.returnees(count, **kwargs)
 
 
 def summary(api, **params):
@@ -138,9 +89,7 @@ def test_ages_are_banded_at_the_end_of_the_period(api_as):
     api = api_as("partner")
     body = summary(api, group_by="age_band", kind="return_reintegration", fiscal_year="2082/83")
     assert counts(body, "age_band") == {("18-59",): 5, ("12-17",): 6, ("unknown",): 5}
-    earlier_end = summary(
-        api, group_by="age_band", kind="return_reintegration", to="2026-07-15"
-    )
+    earlier_end = summary(api, group_by="age_band", kind="return_reintegration", to="2026-07-15")
     assert counts(earlier_end, "age_band") == {("12-17",): 11, ("unknown",): 5}
 
 
@@ -308,9 +257,7 @@ def test_partner_journey_returnees_by_district_sex_and_age_for_fy_2082_83(login_
     )
     names = {27: "Kathmandu", 4: "Jhapa", "male": "Male", "female": "Female"}
     names.update({"18-59": "18–59 years", "12-17": "12–17 years", "60+": "60 years and over"})
-    as_shown = {
-        key: shown[tuple("All" if v is TOTAL else names[v] for v in key)] for key in truth
-    }
+    as_shown = {key: shown[tuple("All" if v is TOTAL else names[v] for v in key)] for key in truth}
     assert len(as_shown) == len(shown)
     hidden = {key for key, value in as_shown.items() if not isinstance(value, int)}
     assert all(as_shown[key] == truth[key] for key in truth if key not in hidden)

@@ -34,9 +34,17 @@ def init_api(app: Flask) -> None:
     from casework.blueprints.api.exports import blp as exports_blp
     from casework.blueprints.api.reference import blp as reference_blp
     from casework.blueprints.api.referrals import blp as referrals_blp
+    from casework.blueprints.api.reports import blp as reports_blp
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (reference_blp, beneficiaries_blp, cases_blp, referrals_blp, exports_blp):
+    for blueprint in (
+        reference_blp,
+        beneficiaries_blp,
+        cases_blp,
+        referrals_blp,
+        reports_blp,
+        exports_blp,
+    ):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

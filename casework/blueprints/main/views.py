@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from casework.auth.permissions import Permission, require
+from casework.domain.periods import nepal_today
 from casework.extensions import db
-from casework.services import reference
+from casework.services import dashboard, reference, settings
 
 bp = Blueprint("main", __name__)
 
@@ -22,7 +23,14 @@ def remember_language() -> None:
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html", user=current_user)
+    """Each role's picture of the work (casework.services.dashboard)."""
+    return render_template(
+        "main/index.html",
+        user=current_user,
+        board=dashboard.for_user(current_user),
+        threshold=settings.suppression_threshold(),
+        today=nepal_today(),
+    )
 
 
 @bp.get("/healthz")
