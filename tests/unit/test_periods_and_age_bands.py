@@ -47,7 +47,9 @@ def test_the_fiscal_year_of_a_day(day, fiscal_year):
     assert first <= day <= last
 
 
-@pytest.mark.parametrize("label", ["2082", "2082/84", "82/83", "2082-83", "abcd/ef", "", "2082/830"])
+@pytest.mark.parametrize(
+    "label", ["2082", "2082/84", "82/83", "2082-83", "abcd/ef", "", "2082/830"]
+)
 def test_malformed_fiscal_years_are_refused_on_their_field(label):
     with pytest.raises(periods.PeriodError) as raised:
         periods.fiscal_year_range(label)

@@ -41,7 +41,7 @@ def test_a_small_total_is_hidden_too():
 
 
 def test_hand_worked_district_by_sex_table():
-    """        female  male | total
+    """female  male | total
     d1            3     6  |   9
     d2           10    12  |  22
     d3            8     9  |  17
