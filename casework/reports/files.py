@@ -16,12 +16,10 @@ from flask_babel import gettext as _
 
 from casework.reports.aggregate import DIMENSIONS
 from casework.reports.cells import neutralise
+from casework.reports.stream import CSV_MIMETYPE, XLSX_MIMETYPE
 from casework.services.reports import Report, describe
 
-FILE_TYPES = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-}
+FILE_TYPES = {"csv": (CSV_MIMETYPE, "csv"), "xlsx": (XLSX_MIMETYPE, "xlsx")}
 
 
 def _table(report: Report) -> tuple[list[str], list[list]]:
@@ -50,7 +48,9 @@ def report_csv(report: Report) -> bytes:
 def report_xlsx(report: Report) -> bytes:
     header, rows = _table(report)
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+    book = xlsxwriter.Workbook(
+        out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     bold = book.add_format({"bold": True})
     sheet = book.add_worksheet(_("Report")[:31])
     sheet.write_row(0, 0, [neutralise(h) for h in header], bold)
