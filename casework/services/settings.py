@@ -51,73 +51,63 @@ def update_reintegration_settings(
 
 REFERRAL_DAYS_KEY = "referral_response_days"
 DEFAULT_REFERRAL_DAYS = 14
+SUPPRESSION_KEY = "suppression_threshold"  # also the field the admin page names
+DEFAULT_SUPPRESSION_THRESHOLD = 5
+
+
+def _whole_number(key: str, name: str, default: int) -> int:
+    row = db.session.get(Setting, key)
+    return int((row.value if row else {}).get(name, default))
+
+
+def _set_whole_number(actor: User, key: str, name: str, value, default: int, check) -> int:
+    """Store `{name: value}` under `key` once `check(value)` passes; audit a change."""
+    require(actor, Permission.SETTINGS_MANAGE)
+    if not isinstance(value, int) or isinstance(value, bool) or not check(value):
+        raise ValidationError(fields={key: [check.message]})
+    before = _whole_number(key, name, default)
+    row = db.session.get(Setting, key)
+    if row is None:
+        row = Setting(key=key, value={}, updated_by_id=actor.id)
+        db.session.add(row)
+    row.value, row.updated_by_id = {name: value}, actor.id
+    db.session.flush()
+    if before != value:
+        audit.record(
+            "settings.update",
+            object_type="setting",
+            object_id=key,
+            changes={name: [before, value]},
+            actor=actor,
+        )
+    return value
+
+
+class _Between:
+    def __init__(self, low: int, high: int, message):
+        self.low, self.high, self.message = low, high, message
+
+    def __call__(self, value: int) -> bool:
+        return self.low <= value <= self.high
 
 
 def referral_response_days() -> int:
     """Days a provider has to answer a referral before a follow-up is due."""
-    row = db.session.get(Setting, REFERRAL_DAYS_KEY)
-    return int(row.value.get("days", DEFAULT_REFERRAL_DAYS)) if row else DEFAULT_REFERRAL_DAYS
+    return _whole_number(REFERRAL_DAYS_KEY, "days", DEFAULT_REFERRAL_DAYS)
 
 
 def update_referral_response_days(actor: User, days) -> int:
-    require(actor, Permission.SETTINGS_MANAGE)
-    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
-        raise ValidationError(
-            fields={"referral_response_days": [_("A number of days from 1 to 365.")]}
-        )
-    before = referral_response_days()
-    row = db.session.get(Setting, REFERRAL_DAYS_KEY)
-    if row is None:
-        db.session.add(Setting(key=REFERRAL_DAYS_KEY, value={"days": days}, updated_by_id=actor.id))
-    else:
-        row.value, row.updated_by_id = {"days": days}, actor.id
-    db.session.flush()
-    if before != days:
-        audit.record(
-            "settings.update",
-            object_type="setting",
-            object_id=REFERRAL_DAYS_KEY,
-            changes={"days": [before, days]},
-            actor=actor,
-        )
-    return days
-
-
-SUPPRESSION_KEY = "report_suppression_threshold"
-DEFAULT_SUPPRESSION_THRESHOLD = 5
-SUPPRESSION_RANGE = (2, 100)
+    check = _Between(1, 365, _("A number of days from 1 to 365."))
+    return _set_whole_number(actor, REFERRAL_DAYS_KEY, "days", days, DEFAULT_REFERRAL_DAYS, check)
 
 
 def suppression_threshold() -> int:
     """Aggregate counts below this are hidden in reports (default 5)."""
-    row = db.session.get(Setting, SUPPRESSION_KEY)
-    value = row.value if row else {}
-    return int(value.get("threshold", DEFAULT_SUPPRESSION_THRESHOLD))
+    return _whole_number(SUPPRESSION_KEY, "threshold", DEFAULT_SUPPRESSION_THRESHOLD)
 
 
 def update_suppression_threshold(actor: User, threshold) -> int:
-    require(actor, Permission.SETTINGS_MANAGE)
-    low, high = SUPPRESSION_RANGE
-    if (
-        not isinstance(threshold, int)
-        or isinstance(threshold, bool)
-        or not low <= threshold <= high
-    ):
-        message = _("A whole number from %(low)d to %(high)d.", low=low, high=high)
-        raise ValidationError(fields={"suppression_threshold": [message]})
-    before = suppression_threshold()
-    row = db.session.get(Setting, SUPPRESSION_KEY)
-    if row is None:
-        row = Setting(key=SUPPRESSION_KEY, value={}, updated_by_id=actor.id)
-        db.session.add(row)
-    row.value, row.updated_by_id = {"threshold": threshold}, actor.id
-    db.session.flush()
-    if before != threshold:
-        audit.record(
-            "settings.update",
-            object_type="setting",
-            object_id=SUPPRESSION_KEY,
-            changes={"threshold": [before, threshold]},
-            actor=actor,
-        )
-    return threshold
+    check = _Between(2, 100, _("A whole number from 2 to 100."))
+    return _set_whole_number(
+        actor, SUPPRESSION_KEY, "threshold", threshold, DEFAULT_SUPPRESSION_THRESHOLD, check
+    )

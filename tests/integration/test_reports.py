@@ -15,6 +15,7 @@ from casework.models import AuditEvent, Referral
 from casework.reports.suppression import TOTAL, recoverable, with_totals
 from tests import factories
 from tests.factories import conflict_case, person, return_case
+from tests.pages import field_errors, filled, form_with
 
 FY_START = datetime(2025, 7, 17, 6, 0, tzinfo=UTC)  # in 2082/83
 BEFORE_FY = datetime(2025, 7, 16, 17, 0, tzinfo=UTC)  # 16 July 22:45 in Nepal: 2081/82
@@ -362,3 +363,47 @@ def test_a_partner_reaches_no_record_anywhere(login_as, api_as):
         assert api.get(url).status_code == 403, url
     for page in ("/", "/reports/"):
         assert "Secretname" not in partner.get(page).get_data(as_text=True)
+
+
+def test_the_threshold_is_checked_and_its_change_audited(login_as):
+    admin = login_as("admin")
+    form = form_with(admin.get("/admin/settings").get_data(as_text=True), "suppression_threshold")
+    assert form["suppression_threshold"] == "5"
+    refused = admin.post("/admin/settings", data=filled(form, suppression_threshold="1"))
+    assert refused.status_code == 422
+    assert field_errors(refused.get_data(as_text=True), "suppression_threshold") == [
+        "A whole number from 2 to 100."
+    ]
+    saved = admin.post("/admin/settings", data=filled(form, suppression_threshold="10"))
+    assert saved.status_code == 302
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.object_id == "suppression_threshold")
+    )
+    assert event.changes == {"threshold": [5, 10]}
+    assert login_as("supervisor").post("/admin/settings", data=form).status_code == 403
+
+
+def test_no_personal_data_in_any_report_format_a_partner_downloads(api_as):
+    for _ in range(6):
+        return_case(person(phone="+9779800000001", name_ne="गोप्य"), opened_at=FY_START)
+    db.session.commit()
+    api = api_as("partner")
+    bodies = []
+    for file_format in ("json", "csv", "xlsx"):
+        response = api.get(
+            "/api/v1/reports/summary",
+            query_string={"subject": "cases", "group_by": "district,sex", "format": file_format},
+        )
+        assert response.status_code == 200
+        if file_format == "xlsx":
+            book = openpyxl.load_workbook(io.BytesIO(response.data))
+            bodies.append(
+                " ".join(
+                    str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row
+                )
+            )
+        else:
+            bodies.append(response.get_data(as_text=True))
+    for body in bodies:
+        for secret in ("Secretname", "Hiddenfamily", "9800000001", "गोप्य", "KTM-RR-", "KTM-20"):
+            assert secret not in body
