@@ -117,7 +117,7 @@ def run(actor: User, spec: ReportSpec) -> Report:
     return Report(
         spec=spec,
         threshold=threshold,
-        cells=[f for f in figures if TOTAL not in f.key],
+        cells=[f for f in figures if f.key and TOTAL not in f.key],
         totals=[f for f in figures if TOTAL in f.key or not f.key],
         generated_at=utcnow(),
         generated_by=actor.username,

@@ -15,7 +15,7 @@ from casework.models import AuditEvent, Referral
 from casework.reports.suppression import TOTAL, recoverable, with_totals
 from tests import factories
 from tests.factories import conflict_case, person, return_case
-from tests.pages import field_errors, filled, form_with
+from tests.pages import field_errors, filled, form_with, table_rows
 
 FY_START = datetime(2025, 7, 17, 6, 0, tzinfo=UTC)  # in 2082/83
 BEFORE_FY = datetime(2025, 7, 16, 17, 0, tzinfo=UTC)  # 16 July 22:45 in Nepal: 2081/82
@@ -64,6 +64,18 @@ def test_counts_people_grouped_by_district_and_sex(api_as):
         (27, "male"): 7,
     }
     assert with_kind["total"] == {"count": 22, "suppressed": False}
+
+
+def test_no_dimension_gives_the_total_alone(api_as, login_as):
+    returnees(3)
+    db.session.commit()
+    body = summary(api_as("partner"), subject="cases")
+    assert body["rows"] == [] and body["totals"] == []
+    assert body["total"] == {"count": None, "suppressed": True}
+    page = login_as("partner").get("/reports/", query_string={"subject": "cases"})
+    assert [row for row in table_rows(page.get_data(as_text=True)) if row[0] == "Total"] == [
+        ["Total", "<5"]
+    ]
 
 
 def test_the_fiscal_year_selects_by_nepal_days(api_as):
