@@ -8,7 +8,7 @@ to a partner as it is. Individual-level data is what exports are for.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -57,7 +57,9 @@ class Report:
     def label(self, dimension: str, code) -> str:
         if code is TOTAL:
             return _("All")
-        return str(self.labels.get(dimension, {}).get(code, "—" if code is None else code))
+        if code is None:
+            return _("Not recorded")
+        return str(self.labels.get(dimension, {}).get(code, code))
 
     def shown(self, figure: Figure) -> str:
         """How a figure reads on a page or in a file: the number, `<5`, or `x`."""
@@ -112,7 +114,7 @@ def run(actor: User, spec: ReportSpec) -> Report:
         for key, count in result.figures.items()
     ]
     if not figures:  # nothing counted: the grand total is a published zero
-        figures = [Figure(tuple(TOTAL for _ in spec.group_by), 0, False, False)]
+        figures = [Figure(tuple(TOTAL for _dimension in spec.group_by), 0, False, False)]
     figures.sort(key=lambda f: _sort_key(spec.group_by, f.key))
     return Report(
         spec=spec,
@@ -121,7 +123,7 @@ def run(actor: User, spec: ReportSpec) -> Report:
         totals=[f for f in figures if TOTAL in f.key or not f.key],
         generated_at=utcnow(),
         generated_by=actor.username,
-        labels=_labels(spec.group_by),
+        labels=_labels(spec.group_by, cells),
     )
 
 
@@ -140,10 +142,10 @@ def _sort_key(group_by, key) -> tuple:
     return (sum(p[0] == 2 for p in parts), *parts)
 
 
-def _labels(group_by: tuple[str, ...]) -> dict[str, dict]:
+def _labels(group_by: tuple[str, ...], cells: dict[tuple, int]) -> dict[str, dict]:
     nepali = str(get_locale() or "en") == "ne"
     labels: dict[str, dict] = {}
-    for dimension in group_by:
+    for axis, dimension in enumerate(group_by):
         if dimension in ("district", "incident_district"):
             rows = db.session.execute(select(District.id, District.name_en, District.name_ne))
             labels[dimension] = {i: (ne if nepali else en) for i, en, ne in rows}
@@ -153,15 +155,11 @@ def _labels(group_by: tuple[str, ...]) -> dict[str, dict]:
         elif dimension in ("host_country", "destination_country"):
             labels[dimension] = dict(db.session.execute(select(Country.code, Country.name)).all())
         elif dimension == "month":
-            labels[dimension] = _MonthLabels()
+            months = {key[axis] for key in cells if key[axis] is not None}
+            labels[dimension] = {month: aggregate.month_label(month) for month in months}
         else:
             labels[dimension] = _CODE_LABELS[dimension]
     return labels
-
-
-class _MonthLabels(dict):
-    def get(self, key, default=None):
-        return aggregate.month_label(key) if isinstance(key, int) else default
 
 
 _CODE_LABELS = {
@@ -251,24 +249,3 @@ def delete_saved(actor: User, report_id: int) -> None:
     audit.record("report.delete", object_type="saved_report", object_id=report.id)
     db.session.delete(report)
     db.session.flush()
-
-
-def spec_of(saved: SavedReport, period_input: dict | None = None) -> ReportSpec:
-    """The saved definition, for its own period or for the one given."""
-    definition = saved.definition
-    period = period_input or {
-        "start": _day(definition["period"].get("from")),
-        "end": _day(definition["period"].get("to")),
-        "fiscal_year": definition["period"].get("fiscal_year"),
-    }
-    return parse_spec(
-        subject=definition.get("subject"),
-        group_by=definition.get("group_by") or [],
-        kind=definition.get("kind"),
-        office=definition.get("office"),
-        **period,
-    )
-
-
-def _day(value):
-    return date.fromisoformat(value) if value else None

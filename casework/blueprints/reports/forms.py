@@ -51,3 +51,25 @@ class ReportForm(Form):
 
 class SaveReportForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional()])
+
+
+def builder_args(definition: dict, new_period: dict[str, str]) -> dict[str, str]:
+    """The builder's query string for a saved definition, for a new period if one is
+    given (fiscal_year, start, end), else for the period it was saved with."""
+    args = {
+        "subject": definition["subject"],
+        "kind": definition.get("kind") or "",
+        "office": definition.get("office") or "",
+    }
+    args.update(zip(ReportForm.dimension_fields(), definition["group_by"], strict=False))
+    if any(new_period.values()):
+        args.update(new_period)
+    else:
+        own = definition.get("period") or {}
+        fiscal_year = own.get("fiscal_year") or ""
+        args.update(
+            fiscal_year=fiscal_year,
+            start="" if fiscal_year else own.get("from") or "",
+            end="" if fiscal_year else own.get("to") or "",
+        )
+    return {name: value for name, value in args.items() if value}

@@ -9,7 +9,7 @@ from flask_login import current_user
 from casework.auth.permissions import Permission, require
 from casework.blueprints.auth.forms import EmptyForm
 from casework.blueprints.forms_common import apply_errors
-from casework.blueprints.reports.forms import ReportForm, SaveReportForm
+from casework.blueprints.reports.forms import ReportForm, SaveReportForm, builder_args
 from casework.errors import ValidationError
 from casework.extensions import db
 from casework.reports import files
@@ -109,21 +109,8 @@ def run_saved(report_id: int):
     """A saved report, for its own period or for the fiscal year or dates given."""
     saved = service.get_saved(current_user, report_id)
     new_period = {k: request.args.get(k, "") for k in ("fiscal_year", "start", "end")}
-    definition = saved.definition
-    args = {"subject": definition["subject"], "kind": definition.get("kind") or ""}
-    args["office"] = definition.get("office") or ""
-    for name, code in zip(ReportForm.dimension_fields(), definition["group_by"], strict=False):
-        args[name] = code
-    if any(new_period.values()):
-        args.update(new_period)
-    else:
-        own = definition.get("period") or {}
-        args.update(
-            fiscal_year=own.get("fiscal_year") or "",
-            start="" if own.get("fiscal_year") else own.get("from") or "",
-            end="" if own.get("fiscal_year") else own.get("to") or "",
-        )
-    return redirect(url_for("reports.builder", **{k: v for k, v in args.items() if v}))
+    args = builder_args(saved.definition, new_period)
+    return redirect(url_for("reports.builder", **args))
 
 
 @bp.post("/saved/<int:report_id>/delete")
