@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: venv run serve test lint format lock clean
+.PHONY: venv run serve test bench bench-ci lint format lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ serve: venv
 ## The whole suite; TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL.
 test: $(VENV)/.dev
 	$(BIN)/pytest
+
+## Speed at 1,000,000 beneficiaries over HTTP against gunicorn: p50/p95 of the pages and
+## API calls users wait for, API throughput, a full CSV export (bench/results.json).
+## BENCH_DATABASE_URL=postgresql://… measures PostgreSQL too. The first run builds the data.
+bench: $(VENV)/.runtime
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## The same at 20,000 people, in short runs: CI keeps the benchmark working (not a verdict).
+bench-ci: $(VENV)/.runtime
+	$(BIN)/python bench/run.py --people 20000 --runs 5 --quick --output bench/results-ci.json
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
