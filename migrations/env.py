@@ -68,6 +68,9 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+from casework.search_index import include_object  # noqa: E402
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -87,6 +90,8 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    # The search index is made by hand in migration 0007 (casework/search_index.py).
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from casework import audit
+from casework import audit, search_index
 from casework.auth.permissions import (
     Permission,
     beneficiaries_with_hidden_story,
@@ -349,9 +349,7 @@ def _text_condition(q: str):
         conditions.append(Beneficiary.phone == phone)
     if terms:
         # Every word of the query, in any order, somewhere in the folded names.
-        conditions.append(
-            and_(*(Beneficiary.search_text.contains(term, autoescape=True) for term in terms))
-        )
+        conditions.append(search_index.words_condition(terms, db.session.get_bind().dialect.name))
     return or_(*conditions)
 
 

@@ -638,3 +638,27 @@ def test_a_refused_read_is_not_audited_as_a_view(api_as):
     record = beneficiary(office_code="DMK", registration_number="DMK-2026-000001")
     assert api_as("caseworker", "KTM").get(f"{URL}/{record.id}").status_code == 404
     assert view_events(record.id) == []
+
+
+def test_name_search_finds_fragments_through_the_index_and_follows_edits(api_as):
+    """Fragments of either name, in any order, short ones too; an edit is found at once
+    (the SQLite index is kept in step by triggers, PostgreSQL's is a plain index)."""
+    api = api_as("caseworker")
+    sita = BeneficiaryFactory(given_name="Sita", family_name="Shrestha")
+    gita = BeneficiaryFactory(given_name="Gita", family_name="Gurung")
+    db.session.commit()
+
+    def found(q):
+        body = api.get("/api/v1/beneficiaries", query_string={"q": q}).get_json()
+        return {item["id"] for item in body["items"]}
+
+    assert found("shres sit") == {sita.id}
+    assert found("sit shres") == {sita.id}
+    assert found("shres si") == {sita.id}  # a two-letter word checked without the index
+    assert found("gurung") == {gita.id}
+    response = api.patch(
+        f"/api/v1/beneficiaries/{sita.id}", json={"family_name": "Tamang", "version": 1}
+    )
+    assert response.status_code == 200, response.get_json()
+    assert found("shres") == set()
+    assert found("tama sit") == {sita.id}

@@ -10,12 +10,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from casework.extensions import db
+from casework.search_index import include_object
 
 
 def test_migrations_match_the_models():
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection,
+            opts={"compare_type": True, "render_as_batch": True, "include_object": include_object},
         )
         differences = compare_metadata(context, db.metadata)
     assert differences == []
