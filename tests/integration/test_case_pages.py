@@ -1007,6 +1007,20 @@ def office(login_as):
     )
 
 
+def test_my_work_lists_the_first_cases_of_a_status_and_links_to_the_rest(login_as):
+    from casework.services.work import CASES_PER_STATUS
+
+    worker = login_as("caseworker")
+    numbers = [make_case(worker.user) for _ in range(CASES_PER_STATUS + 2)]
+    html = page(worker, "/work/")
+    groups = open_cases_by_status(html)
+    listed = groups[f"Registered {CASES_PER_STATUS + 2}"]
+    shown = [n for n in (reload(i).case_number for i in numbers) if n in listed]
+    assert len(shown) == CASES_PER_STATUS
+    assert f"All {CASES_PER_STATUS + 2} cases" in listed
+    assert 'href="/cases/?status=registered&amp;open=1"' in html
+
+
 def test_my_work_shows_a_caseworkers_cases_follow_ups_and_waiting_items(office):
     html = page(office.worker, "/work/")
 
