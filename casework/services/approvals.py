@@ -32,21 +32,22 @@ MAX_COMMENT = 2000
 TYPES = ("reintegration_plan", "case_closure", "budget_overrun", "referral")
 
 
-def queue(actor: User) -> list[Approval]:
-    """Pending items of the actor's office: urgent referrals first, then oldest first."""
-    stmt = scope_approvals(actor, select(Approval)).where(Approval.status == "pending")
-    stmt = stmt.outerjoin(
+def queue(actor: User, page: int = 1, per_page: int = 50) -> tuple[list[Approval], int]:
+    """One page of the pending items of the actor's office, and how many there are:
+    urgent referrals first, then oldest first."""
+    pending = scope_approvals(actor, select(Approval)).where(Approval.status == "pending")
+    total = db.session.scalar(pending.with_only_columns(func.count())) or 0
+    stmt = pending.outerjoin(
         Referral, (Approval.approval_type == "referral") & (Referral.id == Approval.subject_id)
     ).options(
         selectinload(Approval.case).selectinload(Case.beneficiary),
         selectinload(Approval.requested_by),
     )
     urgent_first = sql_case((Referral.urgency == "urgent", 0), else_=1)
-    items = list(
-        db.session.scalars(stmt.order_by(urgent_first, Approval.requested_at, Approval.id))
-    )
+    ordered = stmt.order_by(urgent_first, Approval.requested_at, Approval.id)
+    items = list(db.session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)))
     _attach_referrals(items)
-    return items
+    return items, total
 
 
 def _attach_referrals(items: list[Approval]) -> None:

@@ -1493,3 +1493,19 @@ def test_the_ids_on_a_case_page_are_unique(team):
 
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
+
+
+def test_the_approvals_queue_pages_through_a_long_queue(login_as, monkeypatch):
+    from casework.blueprints.cases import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE", 2)
+    worker = login_as("caseworker")
+    boss = login_as("supervisor")
+    numbers = [reload(make_case(worker.user, status="plan_pending")).case_number for _ in range(3)]
+    first = page(boss, "/approvals/")
+    assert "3 items wait for a decision" in first
+    assert [n for n in numbers if n in first] == numbers[:2]
+    second = page(boss, "/approvals/?page=2")
+    assert [n for n in numbers if n in second] == numbers[2:]
+    api = boss.get("/approvals/?page=9")
+    assert api.status_code == 200 and "Nothing waits for a decision." in api.get_data(as_text=True)

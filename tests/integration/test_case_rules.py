@@ -216,7 +216,7 @@ def test_overrun_waits_for_a_supervisor_and_then_raises_the_budget(team):
     assert item.subject_id == over.id
     assert item.requested_by_id == team.worker.id
     assert item.office_code == "KTM"
-    assert item in approvals.queue(team.boss)
+    assert item in approvals.queue(team.boss)[0]
     decide(team.boss, item, comment="the shop needed a second machine")
     assert db.session.get(AssistanceDelivery, over.id).status == "recorded"
     current = reintegration.budget(case)

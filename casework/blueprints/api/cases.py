@@ -261,11 +261,10 @@ def case_history(case_id: int):
 @blp.response(200, ApprovalListSchema)
 def list_approvals(args):
     """The pending items of the caller's office (supervisors), oldest first."""
-    items = approvals.queue(current_user)
-    start = (args["page"] - 1) * args["per_page"]
+    items, total = approvals.queue(current_user, args["page"], args["per_page"])
     return {
-        "items": items[start : start + args["per_page"]],
-        "total": len(items),
+        "items": items,
+        "total": total,
         "page": args["page"],
         "per_page": args["per_page"],
     }

@@ -408,10 +408,27 @@ def my_work():
     return render_template("cases/work.html", work=summary)
 
 
+QUEUE_PAGE = 50  # items of the approvals queue per page
+
+
+def _queue_page():
+    """The page of the queue asked for, its items, and how many pages there are."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items, total = approvals.queue(current_user, page, QUEUE_PAGE)
+    return page, items, max((total + QUEUE_PAGE - 1) // QUEUE_PAGE, 1), total
+
+
 @bp.get("/approvals/")
 def approvals_queue():
-    items = approvals.queue(current_user)
-    return render_template("cases/approvals.html", items=items, form=DecisionForm(formdata=None))
+    page, items, pages, total = _queue_page()
+    return render_template(
+        "cases/approvals.html",
+        items=items,
+        form=DecisionForm(formdata=None),
+        page=page,
+        pages=pages,
+        total=total,
+    )
 
 
 @bp.post("/approvals/<int:approval_id>/decide")
@@ -438,9 +455,15 @@ def decide(approval_id: int):
             else:
                 form.form_errors.append(error.message)
             status = error.status
-    items = approvals.queue(current_user)
+    page, items, pages, total = _queue_page()
     return render_template(
-        "cases/approvals.html", items=items, form=form, failed_id=item.id
+        "cases/approvals.html",
+        items=items,
+        form=form,
+        failed_id=item.id,
+        page=page,
+        pages=pages,
+        total=total,
     ), status
 
 
