@@ -12,10 +12,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 def neutralise(value):
     """The value as it may be written to a CSV or XLSX cell."""
+    # Text first and without isinstance chains: exports call this for every cell.
+    if value.__class__ is str:
+        return "'" + value if value and value[0] in _FORMULA_FIRST else value
     if value is None:
         return ""
     if isinstance(value, bool):
