@@ -53,8 +53,9 @@ class Case(db.Model):
         Index("ix_cases_office_status", "office_code", "status"),
         Index("ix_cases_assigned_to_status", "assigned_to_id", "status"),
         Index("ix_cases_kind_status", "kind", "status"),
-        # Reports and dashboards: the cases of a kind opened in a period.
-        Index("ix_cases_kind_opened_at", "kind", "opened_at"),
+        # Reports and dashboards: the cases of a kind opened in a period, and whose they are
+        # (counting people reads the index alone, not a million case rows).
+        Index("ix_cases_kind_opened_at", "kind", "opened_at", "beneficiary_id"),
     )
 
 

@@ -40,7 +40,7 @@ def upgrade():
         batch_op.create_index('ix_conflict_categories_category', ['category'], unique=False)
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.create_index('ix_cases_kind_opened_at', ['kind', 'opened_at'], unique=False)
+        batch_op.create_index('ix_cases_kind_opened_at', ['kind', 'opened_at', 'beneficiary_id'], unique=False)
 
     _copy_categories()
 
