@@ -5,7 +5,8 @@ deleting any row breaks the chain from there on, and `flask audit verify` names 
 bad event. Rows are only ever inserted; nothing in the application updates or deletes them.
 
 On PostgreSQL a transaction-scoped advisory lock serialises writers, so two concurrent
-requests cannot both chain onto the same previous event (SQLite serialises writers itself).
+requests cannot both chain onto the same previous event; on SQLite the transaction takes
+the database's write lock before it reads the previous hash (see hold_sqlite_write_lock).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select, text
 
-from casework.extensions import db
+from casework.extensions import db, hold_sqlite_write_lock
 from casework.models import AuditEvent, User, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -83,6 +84,11 @@ def compute_hash(event: AuditEvent) -> str:
 def _lock_chain() -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    else:
+        # SQLite serialises writers only once they write: without this, a request whose
+        # first write is its audit event (a profile view) reads the previous hash outside
+        # any transaction, and two workers chain onto the same event (found by the load test).
+        hold_sqlite_write_lock()
 
 
 def _request_actor() -> User | None:

@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify, make_response, render_template, requ
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -177,6 +178,16 @@ def register_error_handlers(app: Flask) -> None:
             message = "; ".join(m for msgs in fields.values() for m in msgs)
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return error_response(status, code, message, fields, headers)
+
+    @app.errorhandler(StaleDataError)
+    def handle_concurrent_change(error: StaleDataError):
+        """Another request changed the row between this one's read and its write (the
+        UPDATE … WHERE version = read found none): the same answer as a stale version the
+        client sent, never a 500. The load test sees it with two workers, when two people
+        edit one record or two supervisors decide one item at the same moment."""
+        db.session.rollback()
+        stale = StaleVersion()
+        return error_response(stale.status, stale.code, stale.message)
 
     @app.errorhandler(DataError)
     def handle_data_error(error: DataError):

@@ -32,3 +32,25 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+
+
+def hold_sqlite_write_lock() -> None:
+    """On SQLite, take the database's write lock now, until the transaction ends.
+
+    Python's sqlite3 driver (its default, "legacy" transaction control) sends BEGIN only
+    before the first INSERT, UPDATE or DELETE, so the SELECTs before it run outside any
+    transaction, and writers are serialised only from their first write. Two processes
+    (gunicorn's workers) can then read the same row and both write on what they read: two
+    audit events chained onto the same previous hash (a broken chain), two case numbers
+    from the same counter value. Call this before such a read: BEGIN IMMEDIATE makes the
+    read the first step of a transaction that holds the write lock, and other writers wait
+    for it (busy_timeout) rather than fail. A transaction that has already written holds
+    the lock already, so this does nothing there, nor on other databases (PostgreSQL locks
+    with FOR UPDATE or an advisory lock). Plain reads stay outside transactions, so they
+    never block writers and never fail on a stale snapshot.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
