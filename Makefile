@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: venv run serve test bench bench-ci lint format lock clean
+.PHONY: venv run serve test bench bench-ci loadtest loadtest-ci lint format lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ bench: $(VENV)/.runtime
 ## The same at 20,000 people, in short runs: CI keeps the benchmark working (not a verdict).
 bench-ci: $(VENV)/.runtime
 	$(BIN)/python bench/run.py --people 20000 --runs 5 --quick --output bench/results-ci.json
+
+## LOADTEST_USERS (50) simulated caseworkers and supervisors for LOADTEST_SECONDS (60)
+## against gunicorn on a fresh database (SQLite under /tmp; LOADTEST_DATABASE_URL=
+## postgresql://…/loadtest… for PostgreSQL), then every write they were told succeeded is
+## found in the database and the audit chain verifies. Fails on a lost write or any 5xx.
+loadtest: $(VENV)/.dev
+	$(BIN)/python -m loadtest.run
+
+## The same, small, on SQLite: CI keeps it working.
+loadtest-ci: $(VENV)/.dev
+	LOADTEST_DATABASE_URL= LOADTEST_USERS=10 LOADTEST_SECONDS=10 $(BIN)/python -m loadtest.run
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

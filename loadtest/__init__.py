@@ -1,0 +1,1 @@
+"""Load test: simulated staff against gunicorn, and a check that no write was lost."""
