@@ -27,6 +27,7 @@ DUE_SOON = timedelta(days=7)
 # Cases listed under each status; the rest are a link away (the case list, by status).
 # A national caseload gives one caseworker hundreds of open cases: the page stays short.
 CASES_PER_STATUS = 25
+FOLLOW_UPS_LISTED = 25  # of the overdue, and of those due soon
 
 
 @dataclass
@@ -41,8 +42,10 @@ class Work:
     subject: User | None  # whose work; None means the whole office
     cases_by_status: dict[str, list[Case]]  # the first CASES_PER_STATUS of each status
     status_counts: dict[str, int]
-    overdue: list[FollowUp]
-    due_soon: list[FollowUp]
+    overdue: list[FollowUp]  # the oldest FOLLOW_UPS_LISTED of them
+    due_soon: list[FollowUp]  # the next FOLLOW_UPS_LISTED of them
+    overdue_count: int
+    due_soon_count: int
     waiting_on_others: list[Approval]
     approvals_to_decide: int = 0
     staff: list[StaffLoad] = field(default_factory=list)
@@ -74,17 +77,16 @@ def work(actor: User, user_id: int | None = None) -> Work:
     )
     if subject is not None:
         follow_ups = follow_ups.where(Case.assigned_to_id == subject.id)
-    rows = list(
-        db.session.scalars(
-            follow_ups.options(selectinload(FollowUp.case)).order_by(FollowUp.due_date)
-        )
-    )
+    overdue = follow_ups.where(FollowUp.due_date < today)
+    due_soon = follow_ups.where(FollowUp.due_date >= today)
     result = Work(
         subject=subject,
         cases_by_status=by_status,
         status_counts=status_counts,
-        overdue=[f for f in rows if f.due_date < today],
-        due_soon=[f for f in rows if f.due_date >= today],
+        overdue=_first_follow_ups(overdue),
+        due_soon=_first_follow_ups(due_soon),
+        overdue_count=_count(overdue),
+        due_soon_count=_count(due_soon),
         waiting_on_others=approvals.waiting_on(subject or actor),
     )
     if can(actor, Permission.APPROVE):
@@ -92,6 +94,15 @@ def work(actor: User, user_id: int | None = None) -> Work:
     if subject is None:
         result.staff = _staff_load(actor, today)
     return result
+
+
+def _first_follow_ups(stmt) -> list[FollowUp]:
+    ordered = stmt.options(selectinload(FollowUp.case)).order_by(FollowUp.due_date, FollowUp.id)
+    return list(db.session.scalars(ordered.limit(FOLLOW_UPS_LISTED)))
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(stmt.with_only_columns(func.count(FollowUp.id))) or 0
 
 
 def _first_cases(actor: User, subject: User | None, status: str) -> list[Case]:

@@ -1509,3 +1509,17 @@ def test_the_approvals_queue_pages_through_a_long_queue(login_as, monkeypatch):
     assert [n for n in numbers if n in second] == numbers[2:]
     api = boss.get("/approvals/?page=9")
     assert api.status_code == 200 and "Nothing waits for a decision." in api.get_data(as_text=True)
+
+
+def test_my_work_lists_the_oldest_overdue_follow_ups_with_their_count(office, monkeypatch):
+    from casework.services import work
+
+    monkeypatch.setattr(work, "FOLLOW_UPS_LISTED", 1)
+    case = db.session.scalar(select(Case).where(Case.case_number == office.registered))
+    cases.add_follow_up(office.worker.user, case, "Older call", TODAY - timedelta(days=9))
+    db.session.commit()
+    html = page(office.worker, "/work/")
+    overdue = text(element(html, "overdue"))
+    assert "Older call" in overdue and "Call the family" not in overdue
+    assert "Overdue follow-ups 2" in text(html)
+    assert "The oldest 1 are listed." in html
