@@ -315,9 +315,13 @@ def api_token(env: dict, username: str) -> str:
 
 
 def throughput(server: Server, env: dict, seconds: float, threads: int = 8) -> Result:
-    """Requests per second of the API search from `threads` clients, against /healthz."""
+    """Requests per second of the API search from `threads` clients, against /healthz.
+
+    The search is the latency test's: fragments of a family and a given name."""
     token = api_token(env, "caseworker.ktm")
-    search = "/api/v1/beneficiaries?" + urlencode({"q": "shre"})
+    someone = sample_person(env)
+    fragment = f"{someone['family_name'][:4]} {someone['given_name'][:3]}"
+    search = "/api/v1/beneficiaries?" + urlencode({"q": fragment})
 
     def rate(path: str, with_token: bool) -> float:
         counts = [0] * threads
