@@ -40,6 +40,7 @@ from casework.models import (
     CaseEvent,
     CaseNote,
     FollowUp,
+    ResettlementDetails,
     User,
     get_by_id,
     utcnow,
@@ -197,12 +198,23 @@ def search(actor: User, filters: CaseFilters) -> tuple[list[Case], int]:
         stmt = stmt.where(Case.closed_at.is_(None))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page = (
-        stmt.options(selectinload(Case.beneficiary), selectinload(Case.assigned_to))
+        stmt.options(*LIST_LOADS)
         .order_by(Case.id.desc())
         .limit(filters.per_page)
         .offset((filters.page - 1) * filters.per_page)
     )
     return list(db.session.scalars(page)), total or 0
+
+
+# What a page of cases shows (the person, the caseworker, the kind's details): loaded in
+# one query each for the page, not one per case.
+LIST_LOADS = (
+    selectinload(Case.beneficiary),
+    selectinload(Case.assigned_to),
+    selectinload(Case.return_details),
+    selectinload(Case.conflict_details),
+    selectinload(Case.resettlement_details).selectinload(ResettlementDetails.members),
+)
 
 
 def cases_of_beneficiary(actor: User, beneficiary_id: int) -> list[Case]:
