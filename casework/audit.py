@@ -31,6 +31,8 @@ _CHAIN_LOCK_KEY = 7_301_104  # arbitrary, fixed: the advisory lock id for the au
 
 def jsonable(value: Any) -> Any:
     """Values as they are stored in the `changes` JSON (dates as ISO strings)."""
+    if value is None or isinstance(value, str | int | float):  # most values: as they are
+        return value
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
@@ -44,11 +46,12 @@ def jsonable(value: Any) -> Any:
 
 def diff(before: dict, after: dict) -> dict[str, list]:
     """{field: [old, new]} for every field whose value changed."""
-    return {
-        key: [jsonable(before.get(key)), jsonable(after.get(key))]
-        for key in sorted(set(before) | set(after))
-        if jsonable(before.get(key)) != jsonable(after.get(key))
-    }
+    changed = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = jsonable(before.get(key)), jsonable(after.get(key))
+        if old != new:
+            changed[key] = [old, new]
+    return changed
 
 
 def _timestamp(moment: datetime) -> str:
@@ -81,7 +84,9 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(content).encode()).hexdigest()
 
 
-def _lock_chain() -> None:
+def lock_chain() -> None:
+    """Hold the chain for the rest of the transaction: an advisory lock on PostgreSQL, the
+    database's write lock on SQLite (bulk loads take it too: casework.bulk)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
     else:
@@ -89,6 +94,12 @@ def _lock_chain() -> None:
         # first write is its audit event (a profile view) reads the previous hash outside
         # any transaction, and two workers chain onto the same event (found by the load test).
         hold_sqlite_write_lock()
+
+
+def last_hash() -> str:
+    """The hash the next event chains onto (call with the chain locked)."""
+    newest = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return newest or GENESIS_HASH
 
 
 def _request_actor() -> User | None:
@@ -108,8 +119,7 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain (flushed, committed with the request)."""
     actor = actor or _request_actor()
-    _lock_chain()
-    prev_hash = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    lock_chain()
     event = AuditEvent(
         occurred_at=utcnow(),
         user_id=actor.id if actor else None,
@@ -119,7 +129,7 @@ def record(
         object_type=object_type,
         object_id=str(object_id) if object_id != "" else "",
         changes=jsonable(changes or {}),
-        prev_hash=prev_hash or GENESIS_HASH,
+        prev_hash=last_hash(),
     )
     event.changes_digest = digest_changes(event.changes)
     event.hash = compute_hash(event)
@@ -139,8 +149,12 @@ class Verification:
 def verify(events: Iterable[AuditEvent] | None = None) -> Verification:
     """Walk the chain in id order; the first event that does not fit is named."""
     if events is None:
-        events = db.session.scalars(
-            select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
+        # Plain rows rather than ORM objects (a third less time at a million events), read
+        # a batch at a time (a server-side cursor on PostgreSQL), so memory stays flat.
+        events = db.session.execute(
+            select(*AuditEvent.__table__.columns)
+            .order_by(AuditEvent.id)
+            .execution_options(yield_per=5000)
         )
     expected_prev = GENESIS_HASH
     count = 0

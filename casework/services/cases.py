@@ -75,14 +75,23 @@ def record_event(
             changes=changes,
         )
     )
+    audit.record(
+        f"case.{event}",
+        object_type="case",
+        object_id=case.id,
+        changes=history_audit_changes(changes, from_status, to_status, comment),
+        actor=actor,
+    )
+
+
+def history_audit_changes(changes: dict, from_status, to_status, comment: str) -> dict:
+    """What the audit event of a history line records: its changes, the move, the comment."""
     audit_changes = dict(changes)
     if from_status or to_status:
         audit_changes["status"] = [from_status, to_status]
     if comment:
         audit_changes["comment"] = comment
-    audit.record(
-        f"case.{event}", object_type="case", object_id=case.id, changes=audit_changes, actor=actor
-    )
+    return audit_changes
 
 
 def _check_version(case: Case, version) -> None:
