@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
-from casework import audit, demo, demo_cases
+from casework import audit, demo, demo_bulk, demo_cases
 from casework.errors import ValidationError
 from casework.extensions import db
 from casework.models import User
@@ -37,8 +37,19 @@ def init_command() -> None:
 @click.option("--beneficiaries", "count", default=0, type=click.IntRange(0, 5_000_000))
 @click.option("--if-empty", is_flag=True, help="Add beneficiaries only to an empty database.")
 @click.option("--seed", type=int, default=None, help="Make the data reproducible.")
-def demo_command(count: int, if_empty: bool, seed: int | None) -> None:
-    """Create the demo users (if missing) and add N synthetic beneficiaries."""
+@click.option(
+    "--bulk-threshold",
+    default=demo_bulk.BULK_THRESHOLD,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Above this many people, cases are written in bulk rather than through the services.",
+)
+def demo_command(count: int, if_empty: bool, seed: int | None, bulk_threshold: int) -> None:
+    """Create the demo users (if missing) and add N synthetic beneficiaries with cases.
+
+    Up to the threshold, a few hundred cases are opened through the services; above it,
+    cases of every kind for a national caseload are written in bulk (casework.demo_bulk).
+    """
     demo_users = demo.ensure_demo_users()
     added_providers = demo.ensure_demo_providers()
     db.session.commit()
@@ -51,7 +62,16 @@ def demo_command(count: int, if_empty: bool, seed: int | None) -> None:
     if if_empty and demo.beneficiary_count():
         click.echo("Beneficiaries already present; none added.")
         return
-    if count:
+    if count > bulk_threshold:
+        with click.progressbar(length=count, label="Beneficiaries and cases") as bar:
+            made = demo_bulk.generate(count, seed=seed, progress=bar.update)
+        db.session.commit()
+        refresh_statistics()
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(made.cases.items()))
+        click.echo(
+            f"Added {made.beneficiaries} beneficiaries and {made.cases.total()} cases ({kinds})."
+        )
+    elif count:
         with click.progressbar(length=count, label="Beneficiaries") as bar:
             added = demo.generate(count, seed=seed, progress=bar.update)
         db.session.commit()

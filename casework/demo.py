@@ -8,14 +8,15 @@ derived keys as the registration service, and one audit event records each run.
 
 from __future__ import annotations
 
+import itertools
 import random
 import zlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from casework import audit
+from casework import audit, bulk
 from casework.domain import matching
 from casework.extensions import db
 from casework.models import (
@@ -28,7 +29,6 @@ from casework.models import (
     utcnow,
 )
 from casework.services import accounts, providers
-from casework.services.numbering import take_numbers
 
 FAMILY_NAMES = [
     "Thapa",
@@ -315,35 +315,233 @@ def _household_people(rng: random.Random, today: date) -> list[dict]:
     return people
 
 
-def generate(count: int, seed: int | None = None, progress=None, batch_size: int = 2000) -> int:
-    """Add `count` beneficiaries in households; returns how many were added."""
+SPAN = timedelta(days=730)  # registrations spread over the past two years
+WINDOW = 20_000  # people per window: one transaction, one write of rows and history
+OFFICE_OPENS = time(4, 15)  # 10:00 in Nepal (UTC+5:45)
+OFFICE_SECONDS = 7 * 3600  # open until 17:00
+MEMBER_SECONDS = 40  # one member of a household registered after the other
+
+
+@dataclass
+class DemoHousehold:
+    """A household as registered: its members' beneficiary rows, the head first."""
+
+    id: int
+    office: str
+    registered_at: datetime
+    registrar: bulk.Actor
+    members: list[dict]
+
+    @property
+    def head(self) -> dict:
+        return self.members[0]
+
+
+def generate(
+    count: int,
+    seed: int | None = None,
+    progress=None,
+    *,
+    now: datetime | None = None,
+    window: int = WINDOW,
+    on_window=None,
+    set_aside: tuple = (),
+) -> int:
+    """Add `count` beneficiaries in households registered over the past two years.
+
+    People are registered oldest first, in windows of `window` people, the next one made
+    while the last is written, all in one transaction (casework.bulk.Loader);
+    registration numbers come from the counter of the year each person was registered.
+    One `demo.generate` audit event records the run: an event per registration, as the
+    registration service writes, would cost more than a minute per million people to
+    hash and as long again to verify.
+    `on_window(loader, households, until)` lets the bulk demo (casework.demo_bulk) add the
+    window's cases before its rows and history are written, and `set_aside` names the
+    tables whose indexes PostgreSQL builds after the load (casework.bulk.Loader). Returns
+    how many were added.
+    """
     rng = random.Random(seed)
-    today = date.today()
-    creator = db.session.scalar(select(User.id).where(User.role == "caseworker").limit(1))
-    districts, weights = zip(*DISTRICT_WEIGHTS.items(), strict=True)
-    levels = _local_levels_by_district()
-    added = 0
-    while added < count:
-        batch = _build_batch(rng, today, min(batch_size, count - added), districts, weights)
-        _place(rng, batch, levels)
-        _insert_batch(rng, batch, today.year, creator)
-        people = sum(len(members) for members in batch)
-        added += people
-        if progress:
-            progress(people)
+    now = now or utcnow()
+    loader = bulk.Loader(set_aside=set_aside)
+    registration = _Registration(rng, loader, now)
+    try:
+        for start, end, size in _windows(count, now, window):
+            households = registration.register(size, start, end)  # as the last is written
+            if on_window is not None:
+                on_window(loader, households, end)
+            loader.flush(until=None if end >= now else end)
+            if progress:
+                progress(size)
+        loader.close()
+    except BaseException:
+        loader.abandon()
+        raise
     audit.record(
-        "demo.generate", object_type="beneficiary", changes={"count": added}, username="cli"
+        "demo.generate", object_type="beneficiary", changes={"count": count}, username="cli"
     )
-    return added
+    return count
+
+
+def _windows(count: int, now: datetime, window: int):
+    """(start, end, people) for each window, oldest first; the last one ends now."""
+    windows = max(1, -(-count // window))
+    first = now - SPAN
+    for k in range(windows):
+        end = now if k == windows - 1 else first + SPAN * (k + 1) / windows
+        yield first + SPAN * k / windows, end, count * (k + 1) // windows - count * k // windows
+
+
+def office_moment(rng: random.Random, start: datetime, end: datetime, now: datetime) -> datetime:
+    """A moment between `start` and `end` in Nepal's office hours (never after `now`)."""
+    instant = start + (end - start) * rng.random()
+    moment = datetime.combine(instant.date(), OFFICE_OPENS, UTC) + timedelta(
+        seconds=rng.randrange(OFFICE_SECONDS), microseconds=rng.randrange(1_000_000)
+    )
+    return moment if start <= moment < end and moment <= now else min(instant, now)
 
 
 def _local_levels_by_district() -> dict[int, list[tuple[int, int]]]:
     levels: dict[int, list[tuple[int, int]]] = {}
     for level_id, district_id, wards in db.session.execute(
-        select(LocalLevel.id, LocalLevel.district_id, LocalLevel.wards)
+        select(LocalLevel.id, LocalLevel.district_id, LocalLevel.wards).order_by(LocalLevel.id)
     ):
         levels.setdefault(district_id, []).append((level_id, wards))
     return levels
+
+
+def registrars() -> dict[str, list[bulk.Actor]]:
+    """The caseworkers of each office, who register people (and open their cases)."""
+    staff: dict[str, list[bulk.Actor]] = {}
+    rows = db.session.execute(
+        select(User.office_code, User.id, User.username)
+        .where(User.role == "caseworker", User.active.is_(True))
+        .order_by(User.username)
+    )
+    for office, user_id, username in rows:
+        staff.setdefault(office, []).append(bulk.Actor(user_id, username))
+    return staff
+
+
+class _Registration:
+    """Registers households window by window, as the registration service would."""
+
+    def __init__(self, rng: random.Random, loader: bulk.Loader, now: datetime):
+        self.rng, self.loader, self.now, self.today = rng, loader, now, now.date()
+        self.districts = list(DISTRICT_WEIGHTS)
+        self.cum_weights = list(itertools.accumulate(DISTRICT_WEIGHTS.values()))
+        self.levels = _local_levels_by_district()
+        self.registrars = registrars()
+        self._keys: dict[tuple[str, str], tuple[str, str, str]] = {}
+
+    def register(self, size: int, start: datetime, end: datetime) -> list[DemoHousehold]:
+        rng = self.rng
+        groups = _build_batch(rng, self.today, size, self.districts, self.cum_weights)
+        _place(rng, groups, self.levels)
+        moments = sorted(office_moment(rng, start, end, self.now) for _ in groups)
+        households = [
+            self._household(members, moment)
+            for members, moment in zip(groups, moments, strict=True)
+        ]
+        for household, household_id in zip(
+            households, self.loader.ids(Household, len(households)), strict=True
+        ):
+            household.id = household_id
+        self._number(households)
+        return households
+
+    def _household(self, members: list[dict], moment: datetime) -> DemoHousehold:
+        office = "DMK" if members[0]["district_id"] in EAST_DISTRICTS else "KTM"
+        staff = self.registrars.get(office)
+        registrar = self.rng.choice(staff) if staff else bulk.SYSTEM
+        return DemoHousehold(0, office, moment, registrar, members)
+
+    def _number(self, households: list[DemoHousehold]) -> None:
+        """Registration numbers from each office's counter of the year, in time order."""
+        sizes: dict[tuple[str, int], int] = {}
+        for household in households:
+            key = (household.office, household.registered_at.year)
+            sizes[key] = sizes.get(key, 0) + len(household.members)
+        next_number = {
+            (office, year): self.loader.keys.numbers(
+                RegistrationCounter, n, office_code=office, year=year
+            )
+            for (office, year), n in sorted(sizes.items())
+        }
+        people = sum(sizes.values())
+        ids = iter(self.loader.ids(Beneficiary, people))
+        for household in households:
+            self.loader.add(
+                Household,
+                {
+                    "id": household.id,
+                    "office_code": household.office,
+                    "created_at": household.registered_at,
+                },
+            )
+            nationality = "BT" if household.office == "DMK" and self.rng.random() < 0.3 else "NP"
+            key = (household.office, household.registered_at.year)
+            for index, member in enumerate(household.members):
+                at = household.registered_at + timedelta(seconds=MEMBER_SECONDS * index)
+                number = f"{household.office}-{at.year}-{next_number[key]:06d}"
+                next_number[key] += 1
+                row = self._row(member, household, next(ids), number, nationality, at)
+                household.members[index] = row
+                self.loader.add(Beneficiary, row)
+
+    def _row(self, member, household, person_id, number, nationality, at) -> dict:
+        rng = self.rng
+        consent = rng.random() < 0.93
+        given, family = member["given_name"], member["family_name"]
+        given_key, family_key, text = self._name_keys(given, family)
+        return {
+            "id": person_id,
+            "registration_number": number,
+            "office_code": household.office,
+            "given_name": given,
+            "family_name": family,
+            "name_ne": "",
+            "sex": member["sex"],
+            "date_of_birth": member["date_of_birth"],
+            "dob_estimated": rng.random() < 0.15,
+            "nationality": nationality,
+            "phone": f"+97798{rng.randint(0, 99_999_999):08d}"
+            if member["relationship"] == "head"
+            else "",
+            "district_id": member["district_id"],
+            "local_level_id": member["local_level_id"],
+            "ward": member["ward"],
+            "address_line": "",
+            "household_id": household.id,
+            "relationship_to_head": member["relationship"],
+            "vulnerabilities": rng.sample(VULNERABILITY_POOL, k=1) if rng.random() < 0.2 else [],
+            "consent_given": consent,
+            "consent_date": at.date() if consent else None,
+            "consent_purposes": (
+                rng.choice(
+                    [["registration", "assistance"], ["registration", "assistance", "referral"]]
+                )
+                if consent
+                else []
+            ),
+            "given_key": given_key,
+            "family_key": family_key,
+            "search_text": text,
+            "created_by_id": household.registrar.id,
+            "created_at": at,
+            "updated_at": at,
+            "version": 1,
+        }
+
+    def _name_keys(self, given: str, family: str) -> tuple[str, str, str]:
+        """The derived keys of a name, computed once per name (the pools are small)."""
+        keys = self._keys.get((given, family))
+        if keys is None:
+            keys = self._keys[(given, family)] = (
+                matching.name_key(given),
+                matching.name_key(family),
+                matching.search_text(given, family)[:400],
+            )
+        return keys
 
 
 def _place(rng, households: list[list[dict]], levels) -> None:
@@ -355,77 +553,17 @@ def _place(rng, households: list[list[dict]], levels) -> None:
             member.update(local_level_id=level_id, ward=ward)
 
 
-def _build_batch(rng, today, size, districts, weights) -> list[list[dict]]:
+def _build_batch(rng, today, size, districts, cum_weights) -> list[list[dict]]:
     households, people = [], 0
     while people < size:
         members = _household_people(rng, today)[: size - people]
         family = rng.choice(FAMILY_NAMES)
-        district = rng.choices(districts, weights)[0]
+        district = rng.choices(districts, cum_weights=cum_weights)[0]
         for member in members:
             member.update(family_name=family, district_id=district)
         households.append(members)
         people += len(members)
     return households
-
-
-def _insert_batch(rng, households: list[list[dict]], year: int, creator: int | None) -> None:
-    now = utcnow()
-    offices = ["DMK" if h[0]["district_id"] in EAST_DISTRICTS else "KTM" for h in households]
-    household_ids = db.session.scalars(
-        insert(Household).returning(Household.id, sort_by_parameter_order=True),
-        [{"office_code": office, "created_at": now} for office in offices],
-    ).all()
-    next_number = {}
-    for office in set(offices):
-        size = sum(len(h) for h, o in zip(households, offices, strict=True) if o == office)
-        next_number[office] = take_numbers(RegistrationCounter, size, office_code=office, year=year)
-    rows = []
-    for members, office, household_id in zip(households, offices, household_ids, strict=True):
-        for member in members:
-            rows.append(
-                _row(rng, member, office, household_id, next_number[office], year, creator, now)
-            )
-            next_number[office] += 1
-    db.session.execute(insert(Beneficiary), rows)
-
-
-def _row(rng, member, office, household_id, number, year, creator, now) -> dict:
-    consent = rng.random() < 0.93
-    return {
-        "registration_number": f"{office}-{year}-{number:06d}",
-        "office_code": office,
-        "given_name": member["given_name"],
-        "family_name": member["family_name"],
-        "name_ne": "",
-        "sex": member["sex"],
-        "date_of_birth": member["date_of_birth"],
-        "dob_estimated": rng.random() < 0.15,
-        "nationality": "BT" if office == "DMK" and rng.random() < 0.3 else "NP",
-        "phone": f"+97798{rng.randint(0, 99_999_999):08d}"
-        if member["relationship"] == "head"
-        else "",
-        "district_id": member["district_id"],
-        "local_level_id": member["local_level_id"],
-        "ward": member["ward"],
-        "address_line": "",
-        "household_id": household_id,
-        "relationship_to_head": member["relationship"],
-        "vulnerabilities": rng.sample(VULNERABILITY_POOL, k=1) if rng.random() < 0.2 else [],
-        "consent_given": consent,
-        "consent_date": now.date() if consent else None,
-        "consent_purposes": (
-            rng.choice([["registration", "assistance"], ["registration", "assistance", "referral"]])
-            if consent
-            else []
-        ),
-        "given_key": matching.name_key(member["given_name"]),
-        "family_key": matching.name_key(member["family_name"]),
-        "search_text": matching.search_text(member["given_name"], member["family_name"]),
-        "created_by_id": creator,
-        "created_at": now,
-        "updated_at": now,
-        "version": 1,
-    }
 
 
 def beneficiary_count() -> int:

@@ -1,8 +1,8 @@
 """Demo cases for `flask casework demo`: a lively office to try Casework in.
 
 Cases go through the real services (so numbers, history, approvals, follow-ups and the
-audit chain are exactly what users would make), which is why their count is capped: the
-bulk path for benchmark-sized data is separate work (issue 7).
+audit chain are exactly what users would make), which is why their count is capped: above
+`demo_bulk.BULK_THRESHOLD` people, cases are written in bulk instead (casework.demo_bulk).
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def _return_case(worker: User, person: Beneficiary, rng: random.Random):
     # Demo only: the case was opened days after the return, so that the dashboards and
     # monthly reports show a year of returns rather than one busy afternoon.
     opened = returned + timedelta(days=rng.randint(1, 14))
-    case.opened_at = datetime.combine(opened, time(4, 30), tzinfo=UTC)
+    # Never before the person was registered (demo registrations span two years).
+    case.opened_at = max(datetime.combine(opened, time(4, 30), tzinfo=UTC), person.created_at)
     return case
 
 
