@@ -1,4 +1,4 @@
-"""Sign-in hardening (issue 8): failed sign-in throttling and lockout, password change on first sign-in, session timestamps.
+"""Sign-in hardening (issue 8): throttling and lockout, password change on first sign-in, two-factor (TOTP) with recovery codes.
 
 Revision ID: 0008
 Revises: 0007

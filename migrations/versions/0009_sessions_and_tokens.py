@@ -1,4 +1,4 @@
-"""Two-factor sign-in (TOTP) with recovery codes; API tokens that expire and record their last use (issue 8).
+"""Sessions and API tokens (issue 8): sign-in times for the absolute session timeout, token rate limits.
 
 Revision ID: 0009
 Revises: 0008
