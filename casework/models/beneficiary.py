@@ -58,6 +58,8 @@ class Beneficiary(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # When a retention run removed the person's names, contacts and free text (migration 0010).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     district: Mapped[District | None] = relationship()
     local_level: Mapped[LocalLevel | None] = relationship()

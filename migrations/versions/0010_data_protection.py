@@ -1,5 +1,8 @@
 """Data protection (issue 8): consent per purpose, retention and anonymisation.
 
+Beneficiaries get `anonymised_at`: set by `flask casework retention --apply` when the
+person's names, contacts, documents and free text were removed (casework.services.retention).
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-02 03:20:00
@@ -17,8 +20,11 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # A nullable column: SQLite adds it in place (no table copy, the search triggers stay).
+    with op.batch_alter_table('beneficiaries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('anonymised_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('beneficiaries', schema=None) as batch_op:
+        batch_op.drop_column('anonymised_at')
