@@ -38,7 +38,7 @@ from casework.models.resettlement import (
     ResettlementDetails,
     StageRecord,
 )
-from casework.models.user import ApiToken, User
+from casework.models.user import ApiToken, RecoveryCode, SignInThrottle, User
 
 __all__ = [
     "BatchCase",
@@ -75,7 +75,9 @@ __all__ = [
     "LocalLevel",
     "Office",
     "Province",
+    "RecoveryCode",
     "RegistrationCounter",
+    "SignInThrottle",
     "User",
     "get_by_id",
     "utcnow",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.extensions import db
@@ -28,6 +28,17 @@ class User(UserMixin, db.Model):
     # Part of the session's user id: bumping it (sign-out, password reset, deactivation)
     # ends every session of the user, even a copied cookie (cookies are signed, not stored).
     session_epoch: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Set when an admin created the account or reset its password: the sign-in guard sends
+    # the user to change it before anything else.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # Two-factor (TOTP): the secret encrypted (casework.services.two_factor explains how),
+    # when the user confirmed it with a first code (None: enrolment not finished), and the
+    # last time step a code was accepted for, so that no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     # The version counts an admin's edits (role, office, name, active) only: a sign-in or
     # sign-out must not make an admin's open edit form stale. Services bump it themselves.
@@ -42,6 +53,10 @@ class User(UserMixin, db.Model):
 
     def end_sessions(self) -> None:
         self.session_epoch = (self.session_epoch or 0) + 1
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_enabled_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}@{self.office_code}>"
@@ -66,3 +81,31 @@ class ApiToken(db.Model):
 
     def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now
+
+
+class RecoveryCode(db.Model):
+    """A one-time two-factor recovery code. Only its SHA-256 is stored (the code carries 80
+    random bits, so a hash without salt or stretching is enough); shown once."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins counted for one account (by username, existing or not) or one
+    address, in the database so that every worker and server counts the same."""
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))  # "account" or "address"
+    key: Mapped[str] = mapped_column(String(128))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
