@@ -22,6 +22,7 @@ from casework.models.case import (
     Setting,
 )
 from casework.models.conflict import ConflictCategory, ConflictDetails
+from casework.models.imports import ImportBatch, ImportMapping
 from casework.models.reference import Country, District, LocalLevel, Office, Province
 from casework.models.referral import (
     DataTransfer,
@@ -72,6 +73,8 @@ __all__ = [
     "District",
     "Household",
     "IdentityDocument",
+    "ImportBatch",
+    "ImportMapping",
     "LocalLevel",
     "Office",
     "Province",

@@ -60,6 +60,8 @@ class Beneficiary(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # When a retention run removed the person's names, contacts and free text (migration 0010).
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The import batch that brought the person in, if any (issue 10, migration 0011).
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
 
     district: Mapped[District | None] = relationship()
     local_level: Mapped[LocalLevel | None] = relationship()
