@@ -422,6 +422,11 @@ def registrars() -> dict[str, list[bulk.Actor]]:
     return staff
 
 
+def _member_moment(household: DemoHousehold, index: int) -> datetime:
+    """When the household's `index`th member was registered (one after the other)."""
+    return household.registered_at + timedelta(seconds=MEMBER_SECONDS * index)
+
+
 class _Registration:
     """Registers households window by window, as the registration service would."""
 
@@ -459,8 +464,11 @@ class _Registration:
         """Registration numbers from each office's counter of the year, in time order."""
         sizes: dict[tuple[str, int], int] = {}
         for household in households:
-            key = (household.office, household.registered_at.year)
-            sizes[key] = sizes.get(key, 0) + len(household.members)
+            for index in range(len(household.members)):
+                # A household registered just before midnight on 31 December has members
+                # registered in the new year: each is numbered from their own year's counter.
+                key = (household.office, _member_moment(household, index).year)
+                sizes[key] = sizes.get(key, 0) + 1
         next_number = {
             (office, year): self.loader.keys.numbers(
                 RegistrationCounter, n, office_code=office, year=year
@@ -479,9 +487,9 @@ class _Registration:
                 },
             )
             nationality = "BT" if household.office == "DMK" and self.rng.random() < 0.3 else "NP"
-            key = (household.office, household.registered_at.year)
             for index, member in enumerate(household.members):
-                at = household.registered_at + timedelta(seconds=MEMBER_SECONDS * index)
+                at = _member_moment(household, index)
+                key = (household.office, at.year)
                 number = f"{household.office}-{at.year}-{next_number[key]:06d}"
                 next_number[key] += 1
                 row = self._row(member, household, next(ids), number, nationality, at)
