@@ -19,7 +19,7 @@ from casework.auth.permissions import (
     scope_beneficiaries,
     visible_offices,
 )
-from casework.domain import beneficiary_rules, codes, matching
+from casework.domain import beneficiary_rules, codes, matching, privacy
 from casework.domain.conflict import SENSITIVE_VULNERABILITIES
 from casework.errors import NotFound, StaleVersion, ValidationError
 from casework.extensions import db
@@ -222,14 +222,40 @@ def register(
     _apply(beneficiary, record)
     db.session.add(beneficiary)
     db.session.flush()
+    after = snapshot(beneficiary)
     audit.record(
         "beneficiary.create",
         object_type="beneficiary",
         object_id=beneficiary.id,
-        changes=audit.diff({}, {**snapshot(beneficiary), "household_id": household.id}),
+        changes=loggable(audit.diff({}, {**after, "household_id": household.id})),
         actor=actor,
     )
+    _record_consent_change(actor, beneficiary, {}, after)
     return beneficiary
+
+
+def loggable(changes: dict) -> dict:
+    """A diff fit for the audit log: torture and sexual violence read "restricted"."""
+    return privacy.mask_sensitive(changes)
+
+
+def _record_consent_change(actor: User, beneficiary: Beneficiary, before: dict, after: dict):
+    """One event per change of consent, naming the purposes given and withdrawn and the day.
+
+    The full diff is in beneficiary.create/update as well; this event is what a consent
+    history (and the subject-access report) reads, and a withdrawal takes effect at once:
+    services check the record's purposes when they act (referrals.consent_on_record).
+    """
+    change = privacy.consent_change(before, after)
+    if not change["given"] and not change["withdrawn"]:
+        return
+    audit.record(
+        "beneficiary.consent",
+        object_type="beneficiary",
+        object_id=beneficiary.id,
+        changes={**change, "date": date.today(), "consent_date": after.get("consent_date")},
+        actor=actor,
+    )
 
 
 def get(actor: User, beneficiary_id: int, *, audit_view: bool = False) -> Beneficiary:
@@ -275,9 +301,10 @@ def update(actor: User, beneficiary: Beneficiary, changes: dict, version: int) -
         "beneficiary.update",
         object_type="beneficiary",
         object_id=beneficiary.id,
-        changes=audit.diff(before, after),
+        changes=loggable(audit.diff(before, after)),
         actor=actor,
     )
+    _record_consent_change(actor, beneficiary, before, after)
     mark_visible_vulnerabilities(actor, [beneficiary])  # the answer shows the new values
     return beneficiary
 
