@@ -5,6 +5,13 @@ Decisions worth knowing:
   the psycopg 3 driver, the one we ship.
 - Production refuses to start without `SECRET_KEY`: a guessable key would let anyone forge
   a session.
+- Sessions: the idle and absolute timeouts are admin settings (services/settings.py);
+  `PERMANENT_SESSION_LIFETIME` is the default absolute timeout and the ceiling of the
+  setting, so no signed cookie outlives it. The remember-me cookie is never issued.
+- API rate limits are counted by Flask-Limiter in `RATELIMIT_STORAGE_URI` (`memory://`, one
+  count per process; `redis://…` when several processes or servers serve the API):
+  `CASEWORK_API_RATE_LIMIT` per token and `CASEWORK_API_ANONYMOUS_RATE_LIMIT` per address
+  for calls without a valid token. They are read on each request, so tests can lower them.
 """
 
 from __future__ import annotations
@@ -37,8 +44,21 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    SESSION_COOKIE_SECURE = False  # True in production (HTTPS only)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     REMEMBER_COOKIE_DURATION = timedelta(days=0)
+    REMEMBER_COOKIE_HTTPONLY = True
+    # Security headers (casework.security_headers); HSTS only where HTTPS is certain.
+    SECURITY_HSTS = False
+    # API rate limits (Flask-Limiter's limit strings: "300/minute", "10/second;300/hour").
+    CASEWORK_API_RATE_LIMIT = os.environ.get("CASEWORK_API_RATE_LIMIT", "300/minute")
+    CASEWORK_API_ANONYMOUS_RATE_LIMIT = os.environ.get(
+        "CASEWORK_API_ANONYMOUS_RATE_LIMIT", "60/minute"
+    )
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = "casework"
+    # If Redis stops answering, count in memory rather than refuse every API call.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     BOOTSTRAP_SERVE_LOCAL = True  # no CDN: offices have poor connections
     BABEL_DEFAULT_LOCALE = "en"
@@ -71,11 +91,16 @@ class TestingConfig(Config):
     # form refuses a request without the token.
     WTF_CSRF_ENABLED = False
     RAISE_UNEXPECTED = True  # a bug that would be a 500 fails the test with its traceback
+    # The suite shares one process and one address for thousands of API calls; the rate
+    # limit tests lower these (they are read on each request) and reset the counts.
+    CASEWORK_API_RATE_LIMIT = "100000/minute"
+    CASEWORK_API_ANONYMOUS_RATE_LIMIT = "100000/minute"
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    SECURITY_HSTS = True
 
     @classmethod
     def check(cls) -> None:

@@ -42,6 +42,9 @@ def create_app(env: str | None = None, **overrides) -> Flask:
     from casework.errors import register_error_handlers
 
     register_error_handlers(app)
+    from casework.security_headers import register_security_headers
+
+    register_security_headers(app)
     from casework.cli import register_cli
 
     register_cli(app)

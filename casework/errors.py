@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from casework.auth.rate_limits import retry_after_seconds
 from casework.extensions import db
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,9 @@ _CSRF_MESSAGE = _l(
 )
 
 
+_RATE_LIMITED_MESSAGE = _l("Too many requests. Wait a moment, then try again.")
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -168,15 +172,20 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         data = getattr(error, "data", None) or {}
         fields = _fields_from_webargs(data) if data else {}
-        code = {400: "malformed", 422: "invalid"}.get(status, error.name.lower().replace(" ", "_"))
+        code = {400: "malformed", 422: "invalid", 429: "rate_limited"}.get(
+            status, error.name.lower().replace(" ", "_")
+        )
         message = error.description or error.name
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if isinstance(error, CSRFError):
             code, message = "csrf", str(_CSRF_MESSAGE)
+        elif status == 429:  # Flask-Limiter's RateLimitExceeded: say when to try again
+            message = str(_RATE_LIMITED_MESSAGE)
+            headers.append(("Retry-After", str(retry_after_seconds())))
         elif status == 422:
             message = str(ValidationError.default_message)
         elif status == 400 and fields:
             message = "; ".join(m for msgs in fields.values() for m in msgs)
-        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return error_response(status, code, message, fields, headers)
 
     @app.errorhandler(StaleDataError)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from casework.auth.rate_limits import API_LIMITS
 
 # Named constraints so that migrations can drop and alter them on every backend
 # (SQLite batch mode needs names to find them).
@@ -32,6 +36,10 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+# Counts in RATELIMIT_STORAGE_URI (config.py). The API's limits are application-wide ones
+# that exempt everything else (casework.auth.rate_limits); a view may add its own with
+# @limiter.limit(...). Initialised by casework.auth.login, after the token is identified.
+limiter = Limiter(key_func=get_remote_address, application_limits=API_LIMITS)
 
 
 def hold_sqlite_write_lock() -> None:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from casework import audit
 from casework.auth.permissions import Permission, require
 from casework.domain import reintegration
+from casework.domain import sessions as session_rules
 from casework.errors import ValidationError
 from casework.extensions import db
 from casework.models import Setting, User
@@ -111,3 +112,43 @@ def update_suppression_threshold(actor: User, threshold) -> int:
     return _set_whole_number(
         actor, SUPPRESSION_KEY, "threshold", threshold, DEFAULT_SUPPRESSION_THRESHOLD, check
     )
+
+
+SESSION_TIMEOUTS_KEY = "session_timeouts"
+
+
+def session_timeouts() -> session_rules.SessionTimeouts:
+    """The idle and absolute timeouts of signed-in sessions (read on every page request)."""
+    row = db.session.get(Setting, SESSION_TIMEOUTS_KEY)
+    value = row.value if row else {}
+    return session_rules.SessionTimeouts(
+        idle_minutes=int(value.get("idle_minutes", session_rules.DEFAULT_IDLE_MINUTES)),
+        absolute_hours=int(value.get("absolute_hours", session_rules.DEFAULT_ABSOLUTE_HOURS)),
+    )
+
+
+def update_session_timeouts(
+    actor: User, idle_minutes, absolute_hours
+) -> session_rules.SessionTimeouts:
+    """Change both timeouts; sessions already open are judged by the new ones at once."""
+    require(actor, Permission.SETTINGS_MANAGE)
+    if errors := session_rules.check_timeouts(idle_minutes, absolute_hours):
+        raise ValidationError(fields=errors)
+    before = session_timeouts()
+    value = {"idle_minutes": idle_minutes, "absolute_hours": absolute_hours}
+    row = db.session.get(Setting, SESSION_TIMEOUTS_KEY)
+    if row is None:
+        row = Setting(key=SESSION_TIMEOUTS_KEY, value={}, updated_by_id=actor.id)
+        db.session.add(row)
+    row.value, row.updated_by_id = value, actor.id
+    db.session.flush()
+    old = {"idle_minutes": before.idle_minutes, "absolute_hours": before.absolute_hours}
+    if old != value:
+        audit.record(
+            "settings.update",
+            object_type="setting",
+            object_id=SESSION_TIMEOUTS_KEY,
+            changes=audit.diff(old, value),
+            actor=actor,
+        )
+    return session_timeouts()

@@ -170,6 +170,9 @@ def programme_settings():
         form.threshold.data = current.threshold
         form.referral_response_days.data = settings.referral_response_days()
         form.suppression_threshold.data = settings.suppression_threshold()
+        timeouts = settings.session_timeouts()
+        form.session_idle_minutes.data = timeouts.idle_minutes
+        form.session_absolute_hours.data = timeouts.absolute_hours
     status = 200
     if form.validate_on_submit():
         weights = {
@@ -182,6 +185,7 @@ def programme_settings():
             )
             settings.update_referral_response_days(current_user, form.referral_response_days.data)
             settings.update_suppression_threshold(current_user, form.suppression_threshold.data)
+            _save_session_timeouts(form)
             db.session.commit()
             flash(_("Settings saved. New monitoring visits use them."), "success")
             return redirect(url_for("admin.programme_settings"))
@@ -192,3 +196,14 @@ def programme_settings():
     elif request.method == "POST":
         status = 422
     return render_template("admin/settings.html", form=form), status
+
+
+def _save_session_timeouts(form) -> None:
+    """A timeout left empty keeps its current value."""
+    current = settings.session_timeouts()
+    idle, absolute = form.session_idle_minutes.data, form.session_absolute_hours.data
+    settings.update_session_timeouts(
+        current_user,
+        current.idle_minutes if idle is None else idle,
+        current.absolute_hours if absolute is None else absolute,
+    )

@@ -325,3 +325,11 @@ class SettingsForm(FlaskForm):
     suppression_threshold = IntegerField(
         _l("Hide report counts below"), validators=[InputRequired()]
     )
+    # Left empty, the session timeouts keep their current values.
+    session_idle_minutes = IntegerField(
+        _l("Sign out after this many minutes without activity"), validators=[Optional()]
+    )
+    session_absolute_hours = IntegerField(
+        _l("Sign out this many hours after signing in, however active"),
+        validators=[Optional()],
+    )
