@@ -14,7 +14,7 @@ from casework import audit, demo, demo_bulk, demo_cases
 from casework.errors import ValidationError
 from casework.extensions import db
 from casework.models import User
-from casework.services import accounts
+from casework.services import accounts, retention
 from casework.services.reference import load_reference_data
 
 casework_cli = AppGroup("casework", help="Set up and fill Casework.")
@@ -89,6 +89,32 @@ def refresh_statistics() -> None:
     """
     with db.engine.begin() as connection:
         connection.execute(text("ANALYZE"))
+
+
+@casework_cli.command("retention")
+@click.option("--apply", "apply_", is_flag=True, help="Anonymise them (one transaction).")
+def retention_command(apply_: bool) -> None:
+    """List the people past the retention period; with --apply, anonymise them.
+
+    The list names registration numbers only: what a terminal or a cron log keeps must
+    not name anyone.
+    """
+    due = retention.due(None)
+    years = retention.settings.retention_years()
+    click.echo(f"{len(due)} past the retention period ({years} years).")
+    for item in due:
+        when = item.last_closed_on or item.registered_on
+        what = "last case closed" if item.last_closed_on else "registered, no case"
+        click.echo(f"  {item.registration_number}  {item.office_code}  {what} {when}")
+    if not apply_ or not due:
+        return
+    outcome = retention.apply(None, command="flask casework retention --apply")
+    db.session.commit()
+    click.echo(
+        f"Anonymised {outcome.beneficiaries} people and {outcome.cases} cases; "
+        f"{outcome.documents} identity documents deleted, "
+        f"{outcome.audit_events} audit events redacted."
+    )
 
 
 def _fail(error: ValidationError) -> None:

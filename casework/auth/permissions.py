@@ -47,6 +47,10 @@ class Permission(StrEnum):
     PROVIDER_MANAGE = "provider.manage"
     # Individual-level downloads (names, contacts): supervisors of the office and admins.
     EXPORT_INDIVIDUAL = "export.individual"
+    # Data protection: anonymising what is past its retention period, and producing
+    # everything held about one person (subject access). Admins only.
+    RETENTION_MANAGE = "retention.manage"
+    SUBJECT_ACCESS = "subject_access.produce"
 
 
 _STAFF = {

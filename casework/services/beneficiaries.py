@@ -21,7 +21,7 @@ from casework.auth.permissions import (
 )
 from casework.domain import beneficiary_rules, codes, matching, privacy
 from casework.domain.conflict import SENSITIVE_VULNERABILITIES
-from casework.errors import NotFound, StaleVersion, ValidationError
+from casework.errors import Conflict, NotFound, StaleVersion, ValidationError
 from casework.extensions import db
 from casework.models import (
     Beneficiary,
@@ -278,6 +278,11 @@ def get(actor: User, beneficiary_id: int, *, audit_view: bool = False) -> Benefi
 def update(actor: User, beneficiary: Beneficiary, changes: dict, version: int) -> Beneficiary:
     """Apply an edit made on `version`; refuse it if the record has moved on since."""
     require(actor, Permission.BENEFICIARY_EDIT, beneficiary)
+    if beneficiary.anonymised_at is not None:
+        # Putting names back on an anonymised record would undo the retention run.
+        raise Conflict(
+            _("This record was anonymised after its retention period; it cannot be changed.")
+        )
     if version != beneficiary.version:
         raise StaleVersion()
     before = snapshot(beneficiary)

@@ -152,3 +152,18 @@ def update_session_timeouts(
             actor=actor,
         )
     return session_timeouts()
+
+
+RETENTION_KEY = "retention_years"  # also the field the retention page names
+DEFAULT_RETENTION_YEARS = 7
+
+
+def retention_years() -> int:
+    """Years a person's record is kept after their last case closed (or, with no case,
+    after registration) before `flask casework retention` anonymises it (default 7)."""
+    return _whole_number(RETENTION_KEY, "years", DEFAULT_RETENTION_YEARS)
+
+
+def update_retention_years(actor: User, years) -> int:
+    check = _Between(1, 100, _("A whole number of years from 1 to 100."))
+    return _set_whole_number(actor, RETENTION_KEY, "years", years, DEFAULT_RETENTION_YEARS, check)

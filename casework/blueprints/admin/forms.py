@@ -1,6 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import EqualTo, Optional
 
 from casework.domain import codes
@@ -42,3 +50,15 @@ class AuditFilterForm(FlaskForm):
     action = StringField(_l("Action"))
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
+
+
+class RetentionYearsForm(FlaskForm):
+    retention_years = IntegerField(_l("Retention period (years after the last case closed)"))
+
+
+class RetentionApplyForm(FlaskForm):
+    confirm = BooleanField(
+        _l(
+            "I understand that anonymising cannot be undone: names, contacts, documents and notes are removed for good."
+        )
+    )

@@ -207,3 +207,7 @@ def _save_session_timeouts(form) -> None:
         current.idle_minutes if idle is None else idle,
         current.absolute_hours if absolute is None else absolute,
     )
+
+
+# The data-protection pages hang on this blueprint (imported last: they import `bp`).
+from casework.blueprints.admin import data_protection  # noqa: E402, F401
