@@ -5,17 +5,23 @@ The routes hang on the admin blueprint (admins only: see views.admins_only).
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+import json
+
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.auth.permissions import Permission, require
-from casework.blueprints.admin.forms import RetentionApplyForm, RetentionYearsForm
+from casework.blueprints.admin.forms import (
+    RetentionApplyForm,
+    RetentionYearsForm,
+    SubjectAccessForm,
+)
 from casework.blueprints.admin.views import bp
 from casework.blueprints.forms_common import apply_errors
 from casework.errors import ValidationError
 from casework.extensions import db
-from casework.services import retention, settings
+from casework.services import retention, settings, subject_access
 
 
 def _retention_page(years_form=None, apply_form=None, status: int = 200):
@@ -77,3 +83,43 @@ def retention_apply():
         "success",
     )
     return redirect(url_for("admin.retention_list"))
+
+
+@bp.get("/subject-access")
+def subject_access_search():
+    """Find the person by registration number, then produce their report."""
+    require(current_user, Permission.SUBJECT_ACCESS)
+    form = SubjectAccessForm(request.args)
+    if not form.registration_number.data:
+        return render_template("admin/subject_access_search.html", form=form)
+    try:
+        found = subject_access.find(current_user, form.registration_number.data)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return render_template("admin/subject_access_search.html", form=form), 422
+    return redirect(url_for("admin.subject_access_report", beneficiary_id=found))
+
+
+@bp.get("/subject-access/<int:beneficiary_id>")
+def subject_access_report(beneficiary_id: int):
+    """Everything held about the person, as a page to read and print (audited)."""
+    report = subject_access.produce(current_user, beneficiary_id, "html")
+    db.session.commit()
+    return render_template("admin/subject_access.html", report=report)
+
+
+@bp.get("/subject-access/<int:beneficiary_id>.json")
+def subject_access_json(beneficiary_id: int):
+    """The same report as a JSON download (audited)."""
+    report = subject_access.produce(current_user, beneficiary_id, "json")
+    db.session.commit()
+    number = report["profile"]["registration_number"]
+    body = json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="subject-access-{number}.json"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -62,3 +62,10 @@ class RetentionApplyForm(FlaskForm):
             "I understand that anonymising cannot be undone: names, contacts, documents and notes are removed for good."
         )
     )
+
+
+class SubjectAccessForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search: it changes nothing
+
+    registration_number = StringField(_l("Registration number"))
