@@ -12,7 +12,7 @@ of a local server for a year.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,18 +40,18 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def register_security_headers(app: Flask) -> None:
-    hsts = bool(app.config.get("SECURITY_HSTS"))
+    app.after_request(add_security_headers)
 
-    @app.after_request
-    def add_security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if hsts:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        if not _is_static_file():
-            # Pages and API answers hold personal data: no browser or proxy keeps a copy.
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+
+def add_security_headers(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_app.config.get("SECURITY_HSTS"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if not _is_static_file():
+        # Pages and API answers hold personal data: no browser or proxy keeps a copy.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def _is_static_file() -> bool:

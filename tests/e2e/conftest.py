@@ -1,0 +1,178 @@
+"""Browser tests: Playwright's sync API driving Debian's Chromium against a real server.
+
+One gunicorn server and one browser serve the whole e2e run (they take seconds to start);
+each test gets its own browser context (cookies, storage) and its own people and records,
+so the tests stay independent. Every page a test opens is watched: a console error, an
+uncaught script error or a Content-Security-Policy violation fails the test. When a test
+fails, a screenshot of each of its pages is kept under test-artifacts/e2e/.
+
+The suite's database fixtures are switched off here: these tests never touch the test
+database (the server has its own SQLite file under /tmp).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import PASSWORD, ROOT, LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "browser tests need Debian's Chromium at /usr/bin/chromium "
+        "(apt-get install chromium fonts-noto-core; .ci/run installs it)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import sync_playwright  # noqa: E402 (only when a browser exists)
+
+
+@pytest.fixture(autouse=True)
+def _clean_database():
+    """Replaces the suite's per-test database cleaning: the server owns its database."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item so fixtures can see a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+# The KTM office's staff for the whole run; tests make their own people and records.
+STAFF = {"asha": "caseworker", "bikash": "supervisor", "ministry": "partner"}
+
+
+@pytest.fixture(scope="session")
+def server():
+    live = LiveServer()
+    live.start(STAFF)
+    yield live
+    live.stop()
+    if not _server_log_needed():
+        shutil.rmtree(live.workdir, ignore_errors=True)
+
+
+def _server_log_needed() -> bool:
+    """Keep the server's log (and database) next to the screenshots after a failure."""
+    return ARTIFACTS.exists() and any(ARTIFACTS.glob("*.png"))
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def api(playwright, server):
+    """api(username) -> a Playwright request context calling /api/v1 with that user's token."""
+    contexts = []
+
+    def make(username: str):
+        context = playwright.request.new_context(
+            base_url=server.url,
+            extra_http_headers={"Authorization": f"Bearer {server.tokens[username]}"},
+        )
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.dispose()
+
+
+class PageProblems:
+    """What went wrong in the browser while a test ran: console errors, script errors."""
+
+    def __init__(self):
+        self.messages: list[str] = []
+
+    def watch(self, page) -> None:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.messages.append(f"script error: {error}"))
+
+    def _on_console(self, message) -> None:
+        # Chromium reports CSP violations ("Refused to load/execute …") as console errors.
+        if message.type == "error":
+            self.messages.append(f"console error at {message.location.get('url')}: {message.text}")
+
+
+@pytest.fixture
+def browse(request, browser, server):
+    """browse() -> a new page in a fresh context (its own cookies) on the live server.
+
+    Downloads are accepted; problems on any page fail the test at teardown.
+    """
+    contexts, problems = [], PageProblems()
+
+    def open_page():
+        context = browser.new_context(base_url=server.url, accept_downloads=True)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        problems.watch(page)
+        return page
+
+    yield open_page
+    failed = any(
+        getattr(getattr(request.node, f"report_{when}", None), "failed", False)
+        for when in ("setup", "call")
+    )
+    if failed:
+        _keep_screenshots(request.node.name, contexts)
+    for context in contexts:
+        context.close()
+    assert not problems.messages, "\n".join(problems.messages)
+
+
+def _keep_screenshots(test_name: str, contexts) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name)
+    for c, context in enumerate(contexts):
+        for p, page in enumerate(context.pages):
+            page.screenshot(path=str(ARTIFACTS / f"{safe}-{c}-{p}.png"), full_page=True)
+
+
+@pytest.fixture
+def sign_in(browse):
+    """sign_in(username, totp_secret=None) -> a page signed in as that user."""
+
+    def sign(username: str, totp_secret: str | None = None):
+        page = browse()
+        page.goto("/auth/login")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        if totp_secret is not None:
+            from tests.e2e.totp import enter_code
+
+            enter_code(page, totp_secret)
+        page.wait_for_url(re.compile(r"/$"))
+        return page
+
+    return sign
