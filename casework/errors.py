@@ -201,7 +201,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DataError)
     def handle_data_error(error: DataError):
         """A value the database cannot hold that no rule caught: refuse it, never 500."""
-        log.warning("DataError on %s %s: %s", request.method, request.path, error.orig)
+        # The class, not the message: PostgreSQL's quotes the value it refused (a name).
+        log.warning(
+            "DataError on %s %s: %s", request.method, request.path, type(error.orig).__name__
+        )
         db.session.rollback()
         return error_response(400, "malformed", "A value is out of range or malformed.")
 

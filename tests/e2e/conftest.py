@@ -12,6 +12,7 @@ database (the server has its own SQLite file under /tmp).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -39,6 +40,25 @@ if not CHROMIUM.exists():
     )
 
 from playwright.sync_api import sync_playwright  # noqa: E402 (only when a browser exists)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests only when asked for (`make e2e`, `pytest tests/e2e`).
+
+    They start a server and a browser and take a minute, so the plain suite (`make test`,
+    run on each database) leaves them to their own CI step rather than running them twice.
+    """
+    here = Path(__file__).parent.resolve()
+    asked = os.environ.get("CASEWORK_E2E") == "1" or any(
+        here in (Path(arg.split("::")[0]).resolve(), *Path(arg.split("::")[0]).resolve().parents)
+        for arg in config.args
+    )
+    if asked:
+        return
+    skip = pytest.mark.skip(reason="browser tests run with `make e2e` (or pytest tests/e2e)")
+    for item in items:
+        if here in Path(item.fspath).resolve().parents:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
