@@ -13,8 +13,9 @@ names, phone, address below the district, identity documents, the day and month 
 every free-text column of their cases (notes, comments, plan and assistance texts,
 referral reasons and answers, follow-up titles, stage notes, conflict documents), the
 search keys, and the diffs of the audit events about them (replaced by {"redacted": true};
-the chain hashes a digest of each diff, so `flask audit verify` still passes). The run is
-one transaction and one audit event with counts, never names.
+the chain hashes a digest of each diff, so `flask audit verify` still passes), as are
+the search words of exports older than the period. The run is one transaction and one
+audit event with counts, never names.
 """
 
 from __future__ import annotations
@@ -167,6 +168,7 @@ def apply(actor: User | None, today: date | None = None, *, command: str = "") -
     outcome = Outcome()
     for chunk in _chunks(people):
         _anonymise(chunk, outcome)
+    outcome.audit_events += _redact_old_searches(cutoff(today))
     audit.record(
         "retention.apply",
         object_type="retention",
@@ -278,6 +280,35 @@ def _trim_json(model, column: str, case_ids: list[int], *, keep=None, drop=()) -
             )
 
 
+def _redact_old_searches(before: datetime) -> int:
+    """Exports older than the period whose filters held a search (a name, a phone).
+
+    Who exported what and when stays; the words they searched for go. The JSON is read
+    in Python, as JSON has no portable operators."""
+    rows = db.session.execute(
+        select(AuditEvent.id, AuditEvent.changes).where(
+            AuditEvent.object_type == "export", AuditEvent.occurred_at < before
+        )
+    )
+    searched = [
+        i
+        for i, changes in rows
+        if isinstance(changes, dict) and (changes.get("filters") or {}).get("q")
+    ]
+    _set_redacted(searched)
+    return len(searched)
+
+
+def _set_redacted(event_ids: list[int]) -> None:
+    for chunk in _chunks(event_ids):
+        db.session.execute(
+            update(AuditEvent)
+            .where(AuditEvent.id.in_(chunk))
+            .values(changes=audit.REDACTED)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _redact_audit(people: list[int], case_ids: list[int]) -> int:
     """The diffs of every event about these people and their cases become {"redacted": true}.
 
@@ -295,11 +326,5 @@ def _redact_audit(people: list[int], case_ids: list[int]) -> int:
             )
             # (JSON has no equality on PostgreSQL: empty and redacted diffs are found here.)
             redacted += [i for i, changes in rows if changes not in ({}, None, audit.REDACTED)]
-    for chunk in _chunks(redacted):
-        db.session.execute(
-            update(AuditEvent)
-            .where(AuditEvent.id.in_(chunk))
-            .values(changes=audit.REDACTED)
-            .execution_options(synchronize_session=False)
-        )
+    _set_redacted(redacted)
     return len(redacted)

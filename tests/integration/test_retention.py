@@ -17,11 +17,14 @@ from casework.extensions import db
 from casework.models import (
     AuditEvent,
     Beneficiary,
+    Case,
     CaseEvent,
+    CaseMember,
     CaseNote,
     FollowUp,
     IdentityDocument,
     Referral,
+    ResettlementDetails,
     ReturnDetails,
     utcnow,
 )
@@ -109,6 +112,52 @@ def test_people_whose_cases_all_closed_before_the_period_are_due():
     return_case(still_open, status="assistance")
     db.session.commit()
     assert due_ids() == [old.id]
+
+
+def resettlement_case(principal, member, status: str):
+    worker = UserFactory()
+    case = Case(
+        case_number=f"KTM-RS-2018-{principal.id:05d}",
+        kind="resettlement",
+        status=status,
+        beneficiary=principal,
+        office_code="KTM",
+        assigned_to_id=worker.id,
+        opened_at=years_ago(9),
+        resettlement_details=ResettlementDetails(
+            unhcr_case_number=f"UNHCR-{principal.id}",
+            camp="beldangi",
+            destination_country="US",
+            hut_address="Sector B-3, hut 14",
+            members=[CaseMember(beneficiary=member, relationship_to_principal="spouse")],
+        ),
+    )
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
+def test_a_family_member_on_an_open_resettlement_case_is_not_due():
+    principal = BeneficiaryFactory(created_at=years_ago(9))
+    member = BeneficiaryFactory(created_at=years_ago(9))
+    resettlement_case(principal, member, "interview")
+    db.session.commit()
+    assert due_ids() == []
+
+
+def test_a_family_that_left_long_ago_is_anonymised_with_its_unhcr_number(app):
+    principal = BeneficiaryFactory(created_at=years_ago(9))
+    member = BeneficiaryFactory(created_at=years_ago(9))
+    case = resettlement_case(principal, member, "arrived")
+    case.closed_at = years_ago(8)
+    db.session.commit()
+    assert due_ids() == [principal.id, member.id]
+    app.test_cli_runner().invoke(retention_command, ["--apply"])
+    db.session.expire_all()
+    details = db.session.get(ResettlementDetails, case.id)
+    assert details.unhcr_case_number == f"anonymised-{case.id}"
+    assert details.hut_address == ""
+    assert db.session.get(Beneficiary, member.id).anonymised_at is not None
 
 
 def test_people_without_a_case_are_due_from_their_registration():
@@ -202,6 +251,28 @@ def test_apply_keeps_the_audit_chain_verifying_and_is_audited_without_names(app)
         select(AuditEvent.changes).where(AuditEvent.object_type.in_(["beneficiary", "case"]))
     )
     assert {str(c) for c in redacted if c} == {str(audit.REDACTED)}
+
+
+def test_search_words_of_old_exports_are_erased_and_recent_ones_kept(app):
+    old = audit.record(
+        "export.beneficiaries",
+        object_type="export",
+        object_id="beneficiaries",
+        changes={"filters": {"q": NAME}, "format": "csv"},
+    )
+    old.occurred_at = years_ago(8)  # (the chain is not checked in this test)
+    recent = audit.record(
+        "export.beneficiaries",
+        object_type="export",
+        object_id="beneficiaries",
+        changes={"filters": {"q": "Gita"}, "format": "csv"},
+    )
+    db.session.commit()
+    old_id, recent_id = old.id, recent.id
+    retention.apply(None)
+    db.session.commit()
+    assert db.session.get(AuditEvent, old_id).changes == audit.REDACTED
+    assert db.session.get(AuditEvent, recent_id).changes["filters"] == {"q": "Gita"}
 
 
 def test_a_second_run_finds_nobody(app):
