@@ -73,4 +73,6 @@ def retry_after_seconds() -> int:
     breached = limiter.current_limit
     if breached is None:
         return 60
-    return max(1, math.ceil(breached.reset_at - time.time()))
+    # Capped at the limit's period: the storage may round its window's end up a second.
+    waiting = math.ceil(breached.reset_at - time.time())
+    return max(1, min(waiting, breached.limit.get_expiry()))

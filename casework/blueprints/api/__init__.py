@@ -7,6 +7,7 @@ own envelope (casework.errors), not flask-smorest's.
 
 from __future__ import annotations
 
+from apispec import BasePlugin
 from flask import Flask
 from flask_smorest import Api
 
@@ -18,8 +19,33 @@ class CaseworkApi(Api):
         """Errors are mapped app-wide by casework.errors, in the contract's envelope."""
 
 
+_HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
+RATE_LIMITED = {
+    "description": "Too many calls for this token, or from this address without a valid "
+    "token; `error.code` is `rate_limited`.",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before calling again.",
+            "schema": {"type": "integer"},
+        }
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+class RateLimitResponses(BasePlugin):
+    """Every operation may answer 429: documented once here rather than on each view."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        for method, operation in (operations or {}).items():
+            if method in _HTTP_METHODS:
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("429", {"$ref": "#/components/responses/RATE_LIMITED"})
+
+
 api = CaseworkApi(
     spec_kwargs={
+        "extra_plugins": [RateLimitResponses()],
         "info": {
             "description": "Casework JSON API. Authenticate with `Authorization: Bearer TOKEN`."
         },
@@ -38,6 +64,7 @@ def init_api(app: Flask) -> None:
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.response("RATE_LIMITED", RATE_LIMITED)
     for blueprint in (
         reference_blp,
         beneficiaries_blp,
