@@ -1,4 +1,17 @@
-"""Pure data-protection rules: what the logs may name, consent changes, anonymised values."""
+"""Pure data-protection rules: what the logs may name, consent changes, anonymised values.
+
+Consent purposes (DESIGN.md codes) and where each is enforced:
+
+- `referral`: submitting a referral and sending it to a provider (the transfer of personal
+  data to a third party) need it on record; a withdrawal stops a referral waiting to be
+  sent (casework.services.referrals.consent_on_record, checked at each step).
+- `data_sharing`: sharing individual data with government. Casework has no such channel;
+  partners get aggregate reports, anonymous suppressed counts that are not personal data,
+  so reports count everyone whatever this purpose says.
+- `registration`, `assistance`: recorded, not enforced: a person may be registered and
+  helped on another lawful basis (vital interest, a child without a guardian), which the
+  caseworker decides; the profile shows when no consent is recorded.
+"""
 
 from __future__ import annotations
 
