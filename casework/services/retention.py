@@ -64,7 +64,7 @@ ERASED_TEXT = {
     Approval: ("request_comment", "decision_comment"),
     ReturnDetails: ("plan_goals",),
     PlanItem: ("description",),
-    AssistanceDelivery: ("notes",),
+    AssistanceDelivery: ("notes", "delivered_by"),
     MonitoringVisit: ("notes",),
     ConflictDetails: ("documents_seen", "relief_received", "taskforce_reference"),
     Referral: ("reason", "decision_reason", "response_note", "outcome"),
