@@ -1,4 +1,9 @@
-"""Sessions and API tokens (issue 8): sign-in times for the absolute session timeout, token rate limits.
+"""Sessions and API tokens (issue 8): no schema change.
+
+The times of sign-in and last activity live in the signed session cookie (so enforcing
+the timeouts writes nothing), the timeouts themselves in the settings table, and the API
+rate-limit counts in Flask-Limiter's storage (memory or Redis). The revision stays so that
+the chain 0008 -> 0009 -> 0010 is the one the other migrations were written against.
 
 Revision ID: 0009
 Revises: 0008
