@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -39,7 +40,8 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import sync_playwright  # noqa: E402 (only when a browser exists)
+import pyotp  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402 (only with a browser)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -127,10 +129,15 @@ def api(playwright, server):
 
 
 class PageProblems:
-    """What went wrong in the browser while a test ran: console errors, script errors."""
+    """What went wrong in the browser while a test ran: console errors, script errors.
+
+    A page the test expects to be refused (403, 404) logs its status as a console error;
+    paths in `refusals` may do that, and only that.
+    """
 
     def __init__(self):
         self.messages: list[str] = []
+        self.refusals: set[str] = set()
 
     def watch(self, page) -> None:
         page.on("console", self._on_console)
@@ -138,8 +145,15 @@ class PageProblems:
 
     def _on_console(self, message) -> None:
         # Chromium reports CSP violations ("Refused to load/execute …") as console errors.
-        if message.type == "error":
-            self.messages.append(f"console error at {message.location.get('url')}: {message.text}")
+        if message.type != "error":
+            return
+        url = message.location.get("url") or ""
+        if self._refused(url) and "the server responded with a status of 40" in message.text:
+            return
+        self.messages.append(f"console error at {url}: {message.text}")
+
+    def _refused(self, url: str) -> bool:
+        return urlsplit(url).path in self.refusals
 
 
 @pytest.fixture
@@ -158,6 +172,7 @@ def browse(request, browser, server):
         problems.watch(page)
         return page
 
+    open_page.problems = problems
     yield open_page
     failed = any(
         getattr(getattr(request.node, f"report_{when}", None), "failed", False)
@@ -179,20 +194,31 @@ def _keep_screenshots(test_name: str, contexts) -> None:
 
 
 @pytest.fixture
-def sign_in(browse):
-    """sign_in(username, totp_secret=None) -> a page signed in as that user."""
+def browse_refusals(browse) -> set[str]:
+    """Add a path here before opening it when the test expects it to answer 403 or 404."""
+    return browse.problems.refusals
 
-    def sign(username: str, totp_secret: str | None = None):
+
+@pytest.fixture
+def sign_in(browse, server):
+    """sign_in(username) -> a page signed in as that user, through every step it has.
+
+    Users enrolled in two-factor sign-in (supervisors) enter the code their authenticator
+    app would show, computed from the secret `flask users two-factor` printed.
+    """
+
+    def sign(username: str):
         page = browse()
         page.goto("/auth/login")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        if totp_secret is not None:
-            from tests.e2e.totp import enter_code
-
-            enter_code(page, totp_secret)
-        page.wait_for_url(re.compile(r"/$"))
+        secret = server.totp_secrets.get(username)
+        if secret is not None:
+            expect(page.get_by_role("heading", name="Two-factor sign-in")).to_be_visible()
+            page.get_by_label("Code from the authenticator app").fill(pyotp.TOTP(secret).now())
+            page.get_by_role("button", name="Continue").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
         return page
 
     return sign
