@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.blueprints.beneficiaries.views import bp as beneficiaries_bp
     from casework.blueprints.cases.views import bp as cases_bp
     from casework.blueprints.exports.views import bp as exports_bp
+    from casework.blueprints.imports.views import bp as imports_bp
     from casework.blueprints.main.views import bp as main_bp
     from casework.blueprints.referrals.views import bp as referrals_bp
     from casework.blueprints.reports.views import bp as reports_bp
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
         main_bp,
         auth_bp,
         beneficiaries_bp,
+        imports_bp,
         cases_bp,
         referrals_bp,
         resettlement_bp,

@@ -181,5 +181,8 @@ def verify_command() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from casework.imports.cli import import_command  # issue 10: bulk import
+
+    casework_cli.add_command(import_command)
     for group in (casework_cli, users_cli, audit_cli):
         app.cli.add_command(group)

@@ -47,6 +47,8 @@ class Permission(StrEnum):
     PROVIDER_MANAGE = "provider.manage"
     # Individual-level downloads (names, contacts): supervisors of the office and admins.
     EXPORT_INDIVIDUAL = "export.individual"
+    # Bulk import of beneficiaries from a file (issue 10), into the user's own office.
+    BENEFICIARY_IMPORT = "beneficiary.import"
     # Data protection: anonymising what is past its retention period, and producing
     # everything held about one person (subject access). Admins only.
     RETENTION_MANAGE = "retention.manage"
@@ -64,11 +66,14 @@ _STAFF = {
     Permission.CASE_CREATE,
     Permission.CASE_WORK,
     Permission.PROVIDER_VIEW,
+    Permission.BENEFICIARY_IMPORT,
 }
 
 # Admins see everything and keep the data correct, but casework decisions (approving,
-# assigning, working a case) belong to the office's supervisors and caseworkers.
+# assigning, working a case) belong to the office's supervisors and caseworkers, and so
+# do registration drives imported from a file (an admin's import would be nobody's).
 _NOT_FOR_ADMINS = {
+    Permission.BENEFICIARY_IMPORT,
     Permission.CASE_CREATE,
     Permission.CASE_WORK,
     Permission.CASE_ASSIGN,

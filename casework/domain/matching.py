@@ -9,6 +9,7 @@ score candidates with RapidFuzz on the folded tokens, whatever their order.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -88,14 +89,20 @@ def tokens(text: str) -> list[str]:
 
     Devanagari keeps its vowel signs (they are combining marks, but part of the letter).
     """
-    if not text:
-        return []
+    return list(_tokens(text)) if text else []
+
+
+# Names repeat: a file of 20,000 people has a few thousand distinct ones, and a duplicate
+# check scores each name against dozens of candidates (casework.imports.duplicates).
+@functools.lru_cache(maxsize=65_536)
+def _tokens(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFC", text) if has_devanagari(text) else _strip_accents(text)
     text = _DOTTED_INITIALS.sub(r"\1", text.lower())
     words = _NON_WORD.sub(" ", text.replace("_", " ")).split()
-    return [ABBREVIATIONS.get(w, w) for w in words]
+    return tuple(ABBREVIATIONS.get(w, w) for w in words)
 
 
+@functools.lru_cache(maxsize=65_536)
 def fold(token: str) -> str:
     """The phonetic key of one Latin token; Devanagari tokens are returned unchanged."""
     if has_devanagari(token):

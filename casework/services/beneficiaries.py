@@ -199,7 +199,15 @@ def _office_for(actor: User, office_code: str | None) -> str:
 
 def check_new(data: dict) -> None:
     """Raise ValidationError if `data` could not be registered as it is."""
-    _validate(_clean({**DEFAULTS, "documents": [], **data}))
+    prepare_new(data)
+
+
+def prepare_new(data: dict) -> dict:
+    """The record `register` would store for `data` (cleaned, checked, the phone in its
+    one format), or ValidationError. Bulk imports validate each row with it."""
+    record = _clean({**DEFAULTS, "documents": [], **data})
+    _validate(record)
+    return record
 
 
 def register(

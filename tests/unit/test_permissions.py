@@ -53,12 +53,15 @@ STAFF = {
     P.CASE_CREATE,
     P.CASE_WORK,
     P.PROVIDER_VIEW,
+    P.BENEFICIARY_IMPORT,  # issue 10: bulk import into the own office
 }
 EXPECTED = {
     "caseworker": STAFF,
     "supervisor": STAFF | {P.CASE_ASSIGN, P.APPROVE, P.EXPORT_INDIVIDUAL},
-    # Admins see everything but do not work cases, assign them or decide approvals.
-    "admin": set(Permission) - {P.CASE_CREATE, P.CASE_WORK, P.CASE_ASSIGN, P.APPROVE},
+    # Admins see everything but do not work cases, assign them, decide approvals or import
+    # an office's registration drive.
+    "admin": set(Permission)
+    - {P.CASE_CREATE, P.CASE_WORK, P.CASE_ASSIGN, P.APPROVE, P.BENEFICIARY_IMPORT},
     "partner": {P.REFERENCE_VIEW, P.AGGREGATE_VIEW, P.OWN_TOKENS},
 }
 ROLES = list(EXPECTED)

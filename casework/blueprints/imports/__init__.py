@@ -1,0 +1,1 @@
+"""Pages to import beneficiaries from CSV or XLSX files (issue 10)."""
