@@ -440,21 +440,38 @@ def find_matches(
         )
     if not conditions:
         return []
-    stmt = scope_beneficiaries(actor, select(Beneficiary)).where(or_(*conditions))
+    stmt = scope_beneficiaries(actor, select(Beneficiary.id, *_MATCHED_COLUMNS))
+    stmt = stmt.where(or_(*conditions))
     if exclude_id:
         stmt = stmt.where(Beneficiary.id != exclude_id)
-    stmt = stmt.options(selectinload(Beneficiary.documents)).limit(MATCH_CANDIDATE_LIMIT)
-    matches = []
-    for candidate in db.session.scalars(stmt):
-        same_doc = any(d.number_key in doc_keys for d in candidate.documents)
-        score = matching.match_score(person, _as_person(candidate), same_document=same_doc)
+    # Candidates are scored from plain columns: a common name finds hundreds, and loading
+    # each as an object with its documents cost more than the scoring. Only the best
+    # `limit` are loaded whole, for the caller.
+    candidates = db.session.execute(stmt.limit(MATCH_CANDIDATE_LIMIT)).all()
+    same_doc = _holding_documents([c.id for c in candidates], doc_keys)
+    scored = []
+    for candidate in candidates:
+        same_document = candidate.id in same_doc
+        score = matching.match_score(person, _as_person(candidate), same_document=same_document)
         if score >= threshold:
-            matches.append(Match(candidate, score))
-    matches.sort(key=lambda m: (-m.score, m.beneficiary.id))
-    return matches[:limit]
+            scored.append((-score, candidate.id))
+    best = sorted(scored)[:limit]
+    loaded = _load_with_documents([person_id for _, person_id in best])
+    return [Match(loaded[person_id], -score) for score, person_id in best]
 
 
-def _as_person(b: Beneficiary) -> matching.Person:
+_MATCHED_COLUMNS = (  # what _as_person reads
+    Beneficiary.given_name,
+    Beneficiary.family_name,
+    Beneficiary.date_of_birth,
+    Beneficiary.dob_estimated,
+    Beneficiary.sex,
+    Beneficiary.name_ne,
+)
+
+
+def _as_person(b) -> matching.Person:
+    """A beneficiary, or a row of _MATCHED_COLUMNS, as the matching rules see a person."""
     return matching.Person(
         given_name=b.given_name,
         family_name=b.family_name,
@@ -463,6 +480,27 @@ def _as_person(b: Beneficiary) -> matching.Person:
         sex=b.sex,
         name_ne=b.name_ne,
     )
+
+
+def _holding_documents(ids: list[int], doc_keys: list[str]) -> set[int]:
+    """Of these beneficiaries, those holding one of the identity documents."""
+    if not (ids and doc_keys):
+        return set()
+    stmt = select(IdentityDocument.beneficiary_id).where(
+        IdentityDocument.beneficiary_id.in_(ids), IdentityDocument.number_key.in_(doc_keys)
+    )
+    return set(db.session.scalars(stmt))
+
+
+def _load_with_documents(ids: list[int]) -> dict[int, Beneficiary]:
+    if not ids:
+        return {}
+    stmt = (
+        select(Beneficiary)
+        .where(Beneficiary.id.in_(ids))
+        .options(selectinload(Beneficiary.documents))
+    )
+    return {b.id: b for b in db.session.scalars(stmt)}
 
 
 def household_of(actor: User, registration_number: str) -> int:
