@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,15 +36,19 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
-DEMO_PASSWORD = "casework-demo"  # noqa: S105  (the demo accounts' published password)
+sys.path.insert(0, str(ROOT))
 
-# Targets of issue 7 (ms at p95, or ratios): checked and reported, never asserted in tests.
-FAST_MS = 50
-SLOW_MS = 500
-THROUGHPUT_RATIO = 0.25
-EXPORT_ROWS_PER_S = 50_000
-EXPORT_PEAK_MB = 250
+from bench.server import Gunicorn  # noqa: E402
+from bench.workload import (  # noqa: E402
+    DEMO_PASSWORD,
+    EXPORT_PEAK_MB,
+    EXPORT_ROWS_PER_S,
+    THROUGHPUT_RATIO,
+    requests_to_time,
+    search_fragment,
+)
+
+VENV_BIN = ROOT / ".venv" / "bin"
 
 
 @dataclass
@@ -59,12 +62,6 @@ class Result:
 
 
 # --- the server -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def flask(env: dict, *args: str, stdin: str | None = None) -> str:
@@ -107,55 +104,15 @@ def prepare(env: dict, people: int) -> int:
     return people_in(env)
 
 
-class Server:
-    """gunicorn with 2 workers, as `make serve` runs it."""
+class Server(Gunicorn):
+    """The production server as `make serve` runs it (bench/server.py)."""
 
     def __init__(self, env: dict):
-        self.port = free_port()
         # The throughput test drives one token at full speed, far past the API's limit of
         # 300 calls a minute: measure the app, not the rate limiter's refusals.
         unlimited = {"CASEWORK_API_RATE_LIMIT": "1000000/minute"}
-        self.env = {
-            **env,
-            **unlimited,
-            "CASEWORK_ENV": "production",
-            "SECRET_KEY": "bench-only-secret",
-        }
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        self.process = subprocess.Popen(  # noqa: S603
-            [
-                str(VENV_BIN / "gunicorn"),
-                "--workers",
-                "2",
-                "--timeout",
-                "600",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if Client(self.port).get("/healthz")[0] == 200:
-                    return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer /healthz within 60 s")
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        env = {**env, **unlimited, "CASEWORK_ENV": "production", "SECRET_KEY": "bench-only-secret"}
+        super().__init__(env)
 
 
 def rss_mb(pid: int) -> float:
@@ -259,58 +216,16 @@ def sample_person(env: dict) -> dict:
 
 def latencies(server: Server, env: dict, runs: int) -> list[Result]:
     someone = sample_person(env)
-    tokens = {name: api_token(env, name) for name in ("caseworker.ktm", "supervisor.ktm")}
-    given, family = someone["given_name"], someone["family_name"]
-    fragment = f"{family[:4]} {given[:3]}"  # fragments, family name first: any order
-    caseworker_api = {"token": tokens["caseworker.ktm"]}
-    pages = [
-        ("name search (API)", caseworker_api, "/api/v1/beneficiaries", {"q": fragment}, FAST_MS),
-        (
-            "beneficiary list by district and sex",
-            {"user": "caseworker.ktm"},
-            "/beneficiaries/",
-            {"district_id": someone["district_id"], "sex": "female"},
-            FAST_MS,
-        ),
-        (
-            "profile page",
-            {"user": "caseworker.ktm"},
-            f"/beneficiaries/{someone['id']}",
-            {},
-            FAST_MS,
-        ),
-        (
-            "duplicate match (API)",
-            caseworker_api,
-            "/api/v1/beneficiaries/matches",
-            {"given_name": given, "family_name": family, "date_of_birth": someone["date_of_birth"]},
-            FAST_MS,
-        ),
-        ("caseworker's my work", {"user": "caseworker.ktm"}, "/work/", {}, FAST_MS),
-        ("approvals queue", {"user": "supervisor.ktm"}, "/approvals/", {}, FAST_MS),
-        ("supervisor dashboard", {"user": "supervisor.ktm"}, "/", {}, SLOW_MS),
-        ("partner dashboard", {"user": "partner"}, "/", {}, SLOW_MS),
-        (
-            "partner summary report (API)",
-            {"token": api_token(env, "partner")},
-            "/api/v1/reports/summary",
-            {
-                "group_by": "district,sex,age_band",
-                "kind": "return_reintegration",
-                "fiscal_year": "2082/83",
-            },
-            SLOW_MS,
-        ),
-    ]
+    tokens = {n: api_token(env, n) for n in ("caseworker.ktm", "supervisor.ktm", "partner")}
     results = []
-    for name, who, path, query, target in pages:
+    for name, who, path, target in requests_to_time(someone, tokens):
         client = Client(server.port, token=who.get("token"))
         if "user" in who:
             client.login(who["user"])
-        times = timed(client, path + ("?" + urlencode(query) if query else ""), runs)
+        times = timed(client, path, runs)
         value = p95(times)
         median = statistics.median(times)
-        extra = {"p50_ms": round(median, 1), "runs": runs}
+        extra = {"p50_ms": round(median, 1), "runs": runs, "load": round(os.getloadavg()[0], 2)}
         results.append(
             Result(name, f"p95 ≤ {target} ms", round(value, 1), "ms", value <= target, extra)
         )
@@ -327,9 +242,7 @@ def throughput(server: Server, env: dict, seconds: float, threads: int = 8) -> R
 
     The search is the latency test's: fragments of a family and a given name."""
     token = api_token(env, "caseworker.ktm")
-    someone = sample_person(env)
-    fragment = f"{someone['family_name'][:4]} {someone['given_name'][:3]}"
-    search = "/api/v1/beneficiaries?" + urlencode({"q": fragment})
+    search = "/api/v1/beneficiaries?" + urlencode({"q": search_fragment(sample_person(env))})
 
     def rate(path: str, with_token: bool) -> float:
         counts = [0] * threads
@@ -363,6 +276,7 @@ def throughput(server: Server, env: dict, seconds: float, threads: int = 8) -> R
             "healthz_rps": round(health, 1),
             "threads": threads,
             "seconds": seconds,
+            "load": round(os.getloadavg()[0], 2),
         },
     )
 
@@ -400,7 +314,12 @@ def export(server: Server, env: dict) -> list[Result]:
             round(per_second),
             "rows/s",
             per_second >= EXPORT_ROWS_PER_S,
-            {"rows": rows, "seconds": round(elapsed, 1), "bytes": len(body)},
+            {
+                "rows": rows,
+                "seconds": round(elapsed, 1),
+                "bytes": len(body),
+                "load": round(os.getloadavg()[0], 2),
+            },
         ),
         Result(
             "CSV export peak memory",

@@ -6,7 +6,7 @@
 Steps: a fresh database (`flask casework init`, `flask casework demo --beneficiaries 2000
 --seed 1`), two more caseworkers and one more supervisor per office (so each office has two
 supervisors to decide each other's requests), an API token per person (`flask users token`);
-gunicorn as `make serve` runs it (2 workers, 10-minute timeout) with the production config
+gunicorn as `make serve` runs it (gunicorn.conf.py, through bench/server.py) with the production config
 (CASEWORK_ENV=production, a random SECRET_KEY), bound to 127.0.0.1 only; Locust in headless
 mode for LOADTEST_SECONDS with LOADTEST_USERS simulated users (loadtest/locustfile.py); the
 server stopped; then the check (loadtest/verify.py) and `flask audit verify`.
@@ -30,16 +30,15 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from bench.server import Gunicorn
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -87,7 +86,7 @@ class Run:
             "PYTHONUNBUFFERED": "1",
         }
         self.env.pop("TEST_DATABASE_URL", None)
-        self.server: subprocess.Popen | None = None
+        self.server: Gunicorn | None = None
 
     # --- setup ------------------------------------------------------------------------
 
@@ -183,54 +182,19 @@ class Run:
     # --- server -----------------------------------------------------------------------
 
     def start_server(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
         self.server_log = (self.dir / "gunicorn.log").open("w", encoding="utf-8")
-        # As `make serve` runs it.
-        self.server = subprocess.Popen(  # noqa: S603
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                "2",
-                "--timeout",
-                "600",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "wsgi:app",
-            ],
-            cwd=PROJECT,
-            env=self.env,
-            stdout=self.server_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.host = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.server.poll() is not None:
-                sys.exit(f"gunicorn exited; see {self.dir / 'gunicorn.log'}")
-            try:
-                with urllib.request.urlopen(f"{self.host}/healthz", timeout=2) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        log(f"gunicorn (2 workers) answers on {self.host}")
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        self.stop_server()
-        sys.exit("gunicorn did not answer /healthz within 60 s")
+        self.server = Gunicorn(self.env, log=self.server_log, gunicorn=BIN / "gunicorn")
+        try:
+            self.server.__enter__()
+        except RuntimeError as error:
+            sys.exit(f"{error}; see {self.dir / 'gunicorn.log'}")
+        self.host = self.server.url
+        log(f"gunicorn (as make serve runs it) answers on {self.host}")
 
     def stop_server(self) -> None:
-        if self.server is None or self.server.poll() is not None:
-            return
-        self.server.send_signal(signal.SIGTERM)  # graceful: workers finish their requests
-        try:
-            self.server.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            self.server.kill()
-            self.server.wait()
-        self.server_log.close()
+        if self.server is not None:
+            self.server.stop()  # graceful: workers finish their requests
+            self.server_log.close()
 
     # --- load -------------------------------------------------------------------------
 
