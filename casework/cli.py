@@ -14,7 +14,7 @@ from casework import audit, demo, demo_bulk, demo_cases
 from casework.errors import ValidationError
 from casework.extensions import db
 from casework.models import User
-from casework.services import accounts, retention
+from casework.services import accounts, retention, two_factor
 from casework.services.reference import load_reference_data
 
 casework_cli = AppGroup("casework", help="Set up and fill Casework.")
@@ -164,6 +164,22 @@ def token_command(username: str, name: str) -> None:
         f"Token for {user.username} (shown once, expires in {accounts.token_lifetime_days()} days):"
     )
     click.echo(token)
+
+
+@users_cli.command("two-factor")
+@click.argument("username")
+def two_factor_command(username: str) -> None:
+    """Enrol the user in two-factor sign-in (again, if enrolled: the old app and recovery
+    codes stop working); print the otpauth URI, then the secret as the last line."""
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None or not user.active:
+        click.echo(f"No active user {username!r}.", err=True)
+        sys.exit(1)
+    secret = two_factor.enrol_now(user)
+    db.session.commit()
+    click.echo(f"Two-factor sign-in for {user.username}: add this to an authenticator app.")
+    click.echo(two_factor.provisioning_uri(user, secret))
+    click.echo(secret)
 
 
 @audit_cli.command("verify")

@@ -19,10 +19,11 @@ from flask_migrate import upgrade
 from sqlalchemy import MetaData
 
 from casework import create_app
+from casework.auth import permissions
 from casework.extensions import db
 from casework.services import accounts
 from casework.services.reference import load_reference_data
-from tests import factories
+from tests import factories, sign_in
 
 REFERENCE_TABLES = {
     "provinces",
@@ -48,6 +49,7 @@ def app():
     app = create_app("testing")
     # Argon2 with its production cost makes each login ~50 ms; tests only need it correct.
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    app.config["SIGN_IN_SLOWDOWN_STEP"] = 0  # tests of the slowdown set it themselves
     with app.app_context():
         _drop_everything()
         upgrade()
@@ -106,18 +108,21 @@ def make_user():
 
 @pytest.fixture
 def login_as(app, make_user):
-    """login_as("supervisor", office="DMK") -> a test client signed in as a new user.
+    """login_as("supervisor", office="DMK") -> a test client fully signed in as a new user.
 
-    The client has the user at `client.user`.
+    Admins and supervisors must sign in with two-factor: they are enrolled through the
+    service and post a code, as a user would after the password. The client has the user
+    at `client.user`.
     """
 
     def login(role: str = "caseworker", office: str = "KTM", **kwargs):
         user = make_user(role, office, **kwargs)
+        if permissions.two_factor_required(user):
+            sign_in.enrol(user)
         client = app.test_client()
-        response = client.post(
-            "/auth/login", data={"username": user.username, "password": factories.PASSWORD}
-        )
+        response = sign_in.sign_in(client, user)
         assert response.status_code == 302, response.get_data(as_text=True)
+        assert "/auth/" not in response.headers["Location"], response.headers["Location"]
         client.user = user
         return client
 

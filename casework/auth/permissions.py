@@ -94,6 +94,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # Roles that see every office's records; the others see their own office's only.
 _ALL_OFFICES = {Role.ADMIN}
 
+# Roles whose accounts reach every office's records or decide approvals: they must sign in
+# with a second factor (TOTP). For the others it is optional.
+TWO_FACTOR_REQUIRED_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+
+
+def two_factor_required(user: User) -> bool:
+    return user.role in TWO_FACTOR_REQUIRED_ROLES
+
 
 def has_permission(user: User | None, permission: Permission) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:

@@ -1,4 +1,5 @@
-"""Staff accounts: sign-in, user management by admins, API tokens."""
+"""Staff accounts: sign-in (password, lockout, second factor), user management by admins,
+own password changes, API tokens."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from casework import audit
-from casework.auth.permissions import Permission, Role, require
+from casework.auth.permissions import Permission, Role, require, two_factor_required
+from casework.domain import lockout, passwords
 from casework.errors import NotFound, StaleVersion, ValidationError
 from casework.extensions import db
 from casework.models import ApiToken, Office, User, get_by_id, utcnow
+from casework.services import sign_in_throttle, two_factor
 
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{2,63}$")
 _hasher = PasswordHasher()  # Argon2id with the library's (OWASP-aligned) parameters
 # Verified against when the username does not exist, so a wrong username takes as long
@@ -33,31 +36,140 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _password_errors(password: str) -> list[str]:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        return [_("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]
-    if len(password) > 256:
-        return [_("At most 256 characters.")]
-    return []
+def _password_errors(password: str, username: str = "") -> list[str]:
+    messages = {
+        passwords.TOO_SHORT: _("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+        passwords.TOO_LONG: _("At most %(n)d characters.", n=passwords.MAX_LENGTH),
+        passwords.TOO_COMMON: _("This is one of the most common passwords; choose another."),
+        passwords.SAME_AS_USERNAME: _("The password must not be the username."),
+    }
+    return [messages[problem] for problem in passwords.problems(password, username)]
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Both outcomes are audited."""
-    username = (username or "").strip().lower()
-    user = db.session.scalar(select(User).where(User.username == username))
+@dataclass
+class SignIn:
+    """The outcome of the password step: the user (None if refused), what the session
+    still needs before the user is fully signed in, and how long to hold a refusal."""
+
+    user: User | None
+    delay: float = 0.0
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Always computes one hash, against a dummy for an unknown username (no timing oracle)."""
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
-        valid = user is not None and user.active
     except (VerificationError, InvalidHashError):
-        valid = False
-    if not valid:
-        audit.record("auth.login_failed", object_type="user", username=username[:64])
-        return None
+        return False
+    return user is not None
+
+
+def authenticate(username: str, password: str, address: str = "") -> SignIn:
+    """The password step. Refused alike for an unknown username, a wrong password, an
+    inactive account and a locked account or address; every refusal is audited (with its
+    reason, never the password) and, unless already locked, counted toward the lockout."""
+    username = (username or "").strip().lower()[:64]
+    user = db.session.scalar(select(User).where(User.username == username))
+    matches = _password_matches(user, password)
+    locked = sign_in_throttle.is_locked(username, address)
+    if matches and user.active and not locked:
+        return SignIn(_password_accepted(user, password))
+    reason = "locked" if locked else "inactive" if matches else "bad_credentials"
+    failure = None if locked else sign_in_throttle.record_failure(username, address, user)
+    audit.record(
+        "auth.login_failed", object_type="user", changes={"reason": reason}, username=username
+    )
+    if failure is None or failure.locked:
+        return SignIn(None)
+    return SignIn(None, lockout.slowdown_seconds(failure.failures, _slowdown_step()))
+
+
+def _slowdown_step() -> float:
+    return current_app.config.get("SIGN_IN_SLOWDOWN_STEP", lockout.SLOWDOWN_STEP_SECONDS)
+
+
+def _password_accepted(user: User, password: str) -> User:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.last_login_at = utcnow()
-    audit.record("auth.login", object_type="user", object_id=user.id, actor=user)
+    sign_in_throttle.clear_account(user.username)
+    if needs_second_factor(user):
+        audit.record("auth.password_ok", object_type="user", object_id=user.id, actor=user)
+    else:
+        record_sign_in(user, "password")
     return user
+
+
+def needs_second_factor(user: User) -> bool:
+    """After the password: a code (enrolled users), or enrolment (roles that require it)."""
+    return user.has_two_factor or two_factor_required(user)
+
+
+def record_sign_in(user: User, method: str) -> None:
+    """The user is fully signed in (password, and second factor where there is one)."""
+    user.last_login_at = utcnow()
+    changes = {} if method == "password" else {"second_factor": method}
+    audit.record("auth.login", object_type="user", object_id=user.id, changes=changes, actor=user)
+
+
+@dataclass
+class SecondStep:
+    ok: bool
+    locked: bool = False
+
+
+def second_step(user: User, code: str, address: str = "") -> SecondStep:
+    """Check the code of a half-signed-in user. A wrong code counts toward the lockout as
+    a wrong password does; a locked account or address is refused whatever the code."""
+    if sign_in_throttle.is_locked(user.username, address):
+        audit.record(
+            "auth.two_factor_failed",
+            object_type="user",
+            object_id=user.id,
+            changes={"reason": "locked"},
+            actor=user,
+        )
+        return SecondStep(ok=False, locked=True)
+    verified = two_factor.verify(user, code)
+    if verified is not None:
+        sign_in_throttle.clear_account(user.username)
+        record_sign_in(user, verified.method)
+        return SecondStep(ok=True)
+    failure = sign_in_throttle.record_failure(user.username, address, user)
+    audit.record(
+        "auth.two_factor_failed",
+        object_type="user",
+        object_id=user.id,
+        changes={"reason": "bad_code"},
+        actor=user,
+    )
+    return SecondStep(ok=False, locked=failure.locked)
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """The user sets a new password (needs the current one). Their other sessions end:
+    the caller signs this session in again under the new epoch."""
+    errors: dict[str, list[str]] = {}
+    if not _password_matches(user, current):
+        errors["current_password"] = [_("This is not your current password.")]
+    problems = _password_errors(new, user.username)
+    if not problems and new == current:
+        problems = [_("Choose a password different from the current one.")]
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise ValidationError(fields=errors)
+    forced = user.must_change_password
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.end_sessions()
+    db.session.flush()
+    audit.record(
+        "auth.password_change",
+        object_type="user",
+        object_id=user.id,
+        changes={"required": forced},
+        actor=user,
+    )
 
 
 def record_logout(user: User) -> None:
@@ -97,7 +209,7 @@ def create_user(actor: User | None, data: UserInput) -> User:
     _check_role_and_office(data.role, data.office_code, errors)
     if len(data.full_name or "") > 120:
         errors["full_name"] = [_("At most %(n)d characters.", n=120)]
-    if problems := _password_errors(data.password):
+    if problems := _password_errors(data.password, username):
         errors["password"] = problems
     if errors:
         raise ValidationError(fields=errors)
@@ -108,6 +220,9 @@ def create_user(actor: User | None, data: UserInput) -> User:
         office_code=data.office_code,
         password_hash=hash_password(data.password),
         active=True,
+        # An account an admin made must choose its own password at first sign-in; the
+        # operator's command line sets a password the user chose (or a service account's).
+        must_change_password=actor is not None,
     )
     db.session.add(user)
     db.session.flush()
@@ -175,9 +290,10 @@ def update_user(actor: User, user: User, changes: dict, version: int) -> User:
 
 def reset_password(actor: User, user: User, new_password: str) -> None:
     require(actor, Permission.USER_MANAGE)
-    if problems := _password_errors(new_password):
+    if problems := _password_errors(new_password, user.username):
         raise ValidationError(fields={"password": problems})
     user.password_hash = hash_password(new_password)
+    user.must_change_password = True  # the admin knows it: the user must choose another
     user.end_sessions()
     db.session.flush()
     # The password itself is never written to the log.
@@ -259,3 +375,21 @@ def user_for_token(token: str) -> User | None:
 
 def token_lifetime_days() -> int:
     return current_app.config["API_TOKEN_LIFETIME"].days
+
+
+def reset_two_factor(actor: User, user: User) -> None:
+    """An admin clears a user's two-factor (a lost phone); they enrol again at sign-in."""
+    require(actor, Permission.USER_MANAGE)
+    two_factor.reset(actor, user)
+
+
+def disable_own_two_factor(user: User, password: str) -> None:
+    """A user for whom two-factor is optional turns it off (needs the password)."""
+    if two_factor_required(user):
+        raise ValidationError(
+            _("Two-factor sign-in is required for your role."),
+            fields={"password": [_("Two-factor sign-in is required for your role.")]},
+        )
+    if not _password_matches(user, password):
+        raise ValidationError(fields={"password": [_("This is not your current password.")]})
+    two_factor.disable(user)

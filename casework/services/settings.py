@@ -1,4 +1,5 @@
-"""Programme settings that admins change: the reintegration score weights and threshold."""
+"""Settings that admins change: the reintegration score, referral follow-ups, report
+suppression, and the sign-in lockout (failures allowed and lock duration)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from flask_babel import gettext as _
 
 from casework import audit
 from casework.auth.permissions import Permission, require
-from casework.domain import reintegration
+from casework.domain import lockout, reintegration
 from casework.domain import sessions as session_rules
 from casework.errors import ValidationError
 from casework.extensions import db
@@ -112,6 +113,60 @@ def update_suppression_threshold(actor: User, threshold) -> int:
     return _set_whole_number(
         actor, SUPPRESSION_KEY, "threshold", threshold, DEFAULT_SUPPRESSION_THRESHOLD, check
     )
+
+
+MAX_FAILURES_KEY = "sign_in_max_failures"  # also the fields the admin page names
+LOCK_MINUTES_KEY = "sign_in_lock_minutes"
+
+
+def lockout_policy() -> lockout.Policy:
+    """How many failed sign-ins lock an account or address, and for how long."""
+    return lockout.Policy(
+        max_failures=_whole_number(MAX_FAILURES_KEY, "failures", lockout.DEFAULT_MAX_FAILURES),
+        lock_minutes=_whole_number(LOCK_MINUTES_KEY, "minutes", lockout.DEFAULT_LOCK_MINUTES),
+    )
+
+
+def update_lockout_policy(actor: User, max_failures, lock_minutes) -> lockout.Policy:
+    """Both values are checked before either is stored; each change is audited."""
+    require(actor, Permission.SETTINGS_MANAGE)
+    (low_f, high_f), (low_m, high_m) = lockout.MAX_FAILURES_RANGE, lockout.LOCK_MINUTES_RANGE
+    rules = [
+        (
+            MAX_FAILURES_KEY,
+            "failures",
+            max_failures,
+            lockout.DEFAULT_MAX_FAILURES,
+            _Between(
+                low_f, high_f, _("A whole number from %(low)d to %(high)d.", low=low_f, high=high_f)
+            ),
+        ),
+        (
+            LOCK_MINUTES_KEY,
+            "minutes",
+            lock_minutes,
+            lockout.DEFAULT_LOCK_MINUTES,
+            _Between(
+                low_m,
+                high_m,
+                _("A number of minutes from %(low)d to %(high)d.", low=low_m, high=high_m),
+            ),
+        ),
+    ]
+    errors = {
+        key: [check.message]
+        for key, _name, value, _default, check in rules
+        if not _is_whole(value) or not check(value)
+    }
+    if errors:
+        raise ValidationError(fields=errors)
+    for key, name, value, default, check in rules:
+        _set_whole_number(actor, key, name, value, default, check)
+    return lockout_policy()
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 SESSION_TIMEOUTS_KEY = "session_timeouts"

@@ -19,10 +19,11 @@ from casework import audit
 from casework.extensions import db
 from casework.models import AuditEvent, User
 from tests import factories
+from tests import sign_in as signing
 from tests.pages import field_errors, filled, form_with, table_rows
 
 NEW_PASSWORD = "a-brand-new-passphrase"
-WRONG_CREDENTIALS = "Wrong username or password."
+WRONG_CREDENTIALS = "Wrong username or password, or the account is locked for a while."
 STALE_MESSAGE = "This record was changed by someone else since you opened it."
 SELF_MESSAGE = "You cannot deactivate yourself or change your own role."
 
@@ -245,7 +246,12 @@ def test_an_admin_changes_role_and_office_and_the_user_gets_the_new_access(app, 
     assert updated.changes == {"office_code": ["KTM", "DMK"], "role": ["caseworker", "supervisor"]}
     # A new role or office ends the user's sessions; signed in again, the new access applies.
     assert target.get(f"/beneficiaries/{elsewhere.id}").status_code == 302
+    # A supervisor must sign in with two-factor: the password alone leads to enrolment.
     target.post("/auth/login", data={"username": stored.username, "password": factories.PASSWORD})
+    redirected = target.get(f"/beneficiaries/{elsewhere.id}")
+    assert redirected.headers["Location"] == "/auth/two-factor/enrol"
+    signing.enrol(stored)
+    signing.sign_in(target, stored)
     assert target.get(f"/beneficiaries/{elsewhere.id}").status_code == 200
 
 
@@ -583,8 +589,14 @@ def test_the_audit_log_filters_by_action(history):
     auth = _audit(history["admin"], action="auth.")
 
     assert len(views) == 2 and {r["action"] for r in views} == {"beneficiary.view"}
-    assert {r["action"] for r in auth} == {"auth.login", "auth.login_failed"}
-    assert len(auth) == 3  # two sign-ins and the failed one
+    assert {r["action"] for r in auth} == {
+        "auth.login",
+        "auth.login_failed",
+        "auth.password_ok",
+        "auth.two_factor_enrol",
+    }
+    # two sign-ins, the failed one, and the admin's enrolment and password step
+    assert len(auth) == 5
 
 
 def test_the_audit_log_filters_by_record(history):

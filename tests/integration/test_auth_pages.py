@@ -21,7 +21,7 @@ from casework.services import accounts
 from tests import factories
 from tests.conftest import REFERENCE_TABLES, csrf_token_from
 
-WRONG_CREDENTIALS = "Wrong username or password."
+WRONG_CREDENTIALS = "Wrong username or password, or the account is locked for a while."
 # What a browser sends for the empty fields of the beneficiary form.
 EMPTY_BENEFICIARY_FIELDS = {
     "name_ne": "",

@@ -18,7 +18,7 @@ from casework.blueprints.cases.forms import SettingsForm
 from casework.blueprints.forms_common import apply_errors, opened_version
 from casework.errors import StaleVersion, ValidationError
 from casework.extensions import db
-from casework.services import accounts, audit_log, reference, settings
+from casework.services import accounts, audit_log, reference, settings, sign_in_throttle
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -114,6 +114,28 @@ def reset_password(user_id: int):
     return _user_page(user, edit_form, form, 422)
 
 
+@bp.post("/users/<int:user_id>/unlock")
+def unlock_user(user_id: int):
+    """Lift the lock that failed sign-ins put on the account."""
+    user = accounts.get_user(current_user, user_id)
+    if EmptyForm().validate_on_submit():
+        if sign_in_throttle.unlock_account(current_user, user):
+            flash(_("%(name)s may sign in again.", name=user.username), "success")
+        db.session.commit()
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+def reset_two_factor(user_id: int):
+    """Clear the user's two-factor (a lost phone): they set it up again at sign-in."""
+    user = accounts.get_user(current_user, user_id)
+    if EmptyForm().validate_on_submit():
+        accounts.reset_two_factor(current_user, user)
+        db.session.commit()
+        flash(_("Two-factor sign-in of %(name)s was reset.", name=user.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
 @bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
 def revoke_token(user_id: int, token_id: int):
     user = accounts.get_user(current_user, user_id)
@@ -132,6 +154,7 @@ def _user_page(user, form, password_form, status: int):
         password_form=password_form,
         tokens=accounts.tokens_of(current_user, user),
         revoke_form=EmptyForm(),
+        lock=sign_in_throttle.account_lock(user),
     ), status
 
 
@@ -173,6 +196,9 @@ def programme_settings():
         timeouts = settings.session_timeouts()
         form.session_idle_minutes.data = timeouts.idle_minutes
         form.session_absolute_hours.data = timeouts.absolute_hours
+        policy = settings.lockout_policy()
+        form.sign_in_max_failures.data = policy.max_failures
+        form.sign_in_lock_minutes.data = policy.lock_minutes
     status = 200
     if form.validate_on_submit():
         weights = {
@@ -186,6 +212,7 @@ def programme_settings():
             settings.update_referral_response_days(current_user, form.referral_response_days.data)
             settings.update_suppression_threshold(current_user, form.suppression_threshold.data)
             _save_session_timeouts(form)
+            _save_lockout_policy(form)
             db.session.commit()
             flash(_("Settings saved. New monitoring visits use them."), "success")
             return redirect(url_for("admin.programme_settings"))
@@ -206,6 +233,17 @@ def _save_session_timeouts(form) -> None:
         current_user,
         current.idle_minutes if idle is None else idle,
         current.absolute_hours if absolute is None else absolute,
+    )
+
+
+def _save_lockout_policy(form) -> None:
+    """A lockout setting left empty keeps its current value."""
+    current = settings.lockout_policy()
+    failures, minutes = form.sign_in_max_failures.data, form.sign_in_lock_minutes.data
+    settings.update_lockout_policy(
+        current_user,
+        current.max_failures if failures is None else failures,
+        current.lock_minutes if minutes is None else minutes,
     )
 
 

@@ -333,3 +333,10 @@ class SettingsForm(FlaskForm):
         _l("Sign out this many hours after signing in, however active"),
         validators=[Optional()],
     )
+    # Left empty, the sign-in lockout keeps its current values.
+    sign_in_max_failures = IntegerField(
+        _l("Failed sign-ins that lock an account or address"), validators=[Optional()]
+    )
+    sign_in_lock_minutes = IntegerField(
+        _l("Minutes a lock lasts (and failures are counted for)"), validators=[Optional()]
+    )
