@@ -10,11 +10,40 @@ from __future__ import annotations
 from apispec import BasePlugin
 from flask import Flask
 from flask_smorest import Api
+from marshmallow import Schema, fields
 
 from casework.extensions import csrf
 
 
+class ErrorDetailSchema(Schema):
+    code = fields.String(
+        required=True, metadata={"description": "invalid, malformed, not_found, forbidden, …"}
+    )
+    message = fields.String(required=True, metadata={"description": "For a person to read."})
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "Each field in error and its messages (may be empty)."},
+    )
+    allowed = fields.List(
+        fields.String(),
+        metadata={"description": "409 only: the statuses or actions allowed from here."},
+    )
+
+
+class ErrorSchema(Schema):
+    """The contract's error envelope (DESIGN.md), as casework.errors writes it."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
 class CaseworkApi(Api):
+    # Documents the envelope every error answer has, not flask-smorest's default shape
+    # (`code`, `status`, `errors`), which this API never sends.
+    ERROR_SCHEMA = ErrorSchema
+
     def _register_error_handlers(self) -> None:
         """Errors are mapped app-wide by casework.errors, in the contract's envelope."""
 
