@@ -12,6 +12,7 @@ import logging
 import threading
 import urllib.request
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -201,3 +202,15 @@ def test_database_errors_do_not_quote_the_statements_values(app):
 def test_strip_query_leaves_lines_without_a_query_alone():
     assert log_privacy.strip_query('"GET /cases/12 HTTP/1.1" 200') == '"GET /cases/12 HTTP/1.1" 200'
     assert log_privacy.strip_query("POST /api/v1/x?a=1&b=2 HTTP/1.1") == "POST /api/v1/x HTTP/1.1"
+
+
+def test_gunicorn_logs_the_path_and_never_the_query_or_the_referrer():
+    """The production server's access log format (gunicorn.conf.py), when one is written."""
+    config = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    settings: dict = {}
+    exec(compile(config.read_text(), str(config), "exec"), settings)  # noqa: S102
+    access_format = settings.get("access_log_format")
+    assert access_format, "gunicorn.conf.py sets no access_log_format (the default logs queries)"
+    for atom in ("%(r)s", "%(q)s", "%(f)s", "%(u)s"):
+        assert atom not in access_format
+    assert "%(U)s" in access_format
