@@ -143,8 +143,11 @@ def _identify_api_caller() -> None:
         db.session.rollback()
         return
     # Recording the token's last use is bookkeeping of the sign-in, not of the request's
-    # work: it is committed here so a failing request does not lose it.
-    db.session.commit()
+    # work: it is committed here so a failing request does not lose it. It changes at most
+    # once a minute; the other calls have nothing to commit (a commit would also expire the
+    # user, loaded again at the first look).
+    if db.session.dirty:
+        db.session.commit()
     # Flask-Login reads the request's user from g._login_user; setting it here makes
     # current_user the token's owner for this request without touching the session.
     g._login_user = user

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from casework import audit
 from casework.auth.permissions import Permission, Role, require, two_factor_required
@@ -364,7 +365,9 @@ def user_for_token(token: str) -> User | None:
     """The active user a bearer token belongs to, if it is valid; records its use."""
     if not token:
         return None
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    # The owner comes with the token: every API call asks, so one query rather than two.
+    stmt = select(ApiToken).options(joinedload(ApiToken.user))
+    record = db.session.scalar(stmt.where(ApiToken.token_hash == _token_digest(token)))
     now = utcnow()
     if record is None or not record.is_usable(now) or not record.user.active:
         return None
