@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from casework.auth.permissions import (
     Permission,
@@ -19,7 +18,7 @@ from casework.auth.permissions import (
 )
 from casework.errors import NotFound
 from casework.extensions import db
-from casework.models import Approval, Case, FollowUp, User, get_by_id
+from casework.models import Approval, Beneficiary, Case, FollowUp, User, get_by_id
 from casework.services import approvals
 from casework.services import cases as cases_service
 
@@ -37,13 +36,32 @@ class StaffLoad:
     overdue: int
 
 
+@dataclass(frozen=True)
+class CaseLine:
+    """A case as the page lists it (plain values: a page lists up to a hundred or so,
+    and whole cases with their beneficiaries cost more to load than the page to draw)."""
+
+    id: int
+    case_number: str
+    full_name: str
+
+
+@dataclass(frozen=True)
+class FollowUpLine:
+    id: int
+    case_id: int
+    case_number: str
+    title: str
+    due_date: date
+
+
 @dataclass
 class Work:
     subject: User | None  # whose work; None means the whole office
-    cases_by_status: dict[str, list[Case]]  # the first CASES_PER_STATUS of each status
+    cases_by_status: dict[str, list[CaseLine]]  # the first CASES_PER_STATUS of each status
     status_counts: dict[str, int]
-    overdue: list[FollowUp]  # the oldest FOLLOW_UPS_LISTED of them
-    due_soon: list[FollowUp]  # the next FOLLOW_UPS_LISTED of them
+    overdue: list[FollowUpLine]  # the oldest FOLLOW_UPS_LISTED of them
+    due_soon: list[FollowUpLine]  # the next FOLLOW_UPS_LISTED of them
     overdue_count: int
     due_soon_count: int
     waiting_on_others: list[Approval]
@@ -96,25 +114,31 @@ def work(actor: User, user_id: int | None = None) -> Work:
     return result
 
 
-def _first_follow_ups(stmt) -> list[FollowUp]:
-    ordered = stmt.options(selectinload(FollowUp.case)).order_by(FollowUp.due_date, FollowUp.id)
-    return list(db.session.scalars(ordered.limit(FOLLOW_UPS_LISTED)))
+def _first_follow_ups(stmt) -> list[FollowUpLine]:
+    columns = (FollowUp.id, FollowUp.case_id, Case.case_number, FollowUp.title, FollowUp.due_date)
+    ordered = stmt.with_only_columns(*columns).order_by(FollowUp.due_date, FollowUp.id)
+    return [FollowUpLine(*row) for row in db.session.execute(ordered.limit(FOLLOW_UPS_LISTED))]
 
 
 def _count(stmt) -> int:
     return db.session.scalar(stmt.with_only_columns(func.count(FollowUp.id))) or 0
 
 
-def _first_cases(actor: User, subject: User | None, status: str) -> list[Case]:
-    return list(
-        db.session.scalars(
-            _open_cases(actor, subject)
-            .where(Case.status == status)
-            .options(selectinload(Case.beneficiary))
-            .order_by(Case.id)
-            .limit(CASES_PER_STATUS)
+def _first_cases(actor: User, subject: User | None, status: str) -> list[CaseLine]:
+    stmt = (
+        _open_cases(actor, subject)
+        .with_only_columns(
+            Case.id, Case.case_number, Beneficiary.given_name, Beneficiary.family_name
         )
+        .join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
+        .where(Case.status == status)
+        .order_by(Case.id)
+        .limit(CASES_PER_STATUS)
     )
+    return [
+        CaseLine(case_id, number, f"{given} {family}".strip())
+        for case_id, number, given, family in db.session.execute(stmt)
+    ]
 
 
 def _subject(actor: User, user_id: int | None) -> User | None:
