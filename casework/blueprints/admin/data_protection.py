@@ -23,6 +23,8 @@ from casework.errors import ValidationError
 from casework.extensions import db
 from casework.services import retention, settings, subject_access
 
+SHOWN_DUE = 500  # a first run at a national caseload may find tens of thousands
+
 
 def _retention_page(years_form=None, apply_form=None, status: int = 200):
     due = retention.due(current_user)
@@ -32,6 +34,7 @@ def _retention_page(years_form=None, apply_form=None, status: int = 200):
     return render_template(
         "admin/retention.html",
         due=due,
+        shown=due[:SHOWN_DUE],
         years=settings.retention_years(),
         cutoff=retention.cutoff().date(),
         years_form=years_form,
