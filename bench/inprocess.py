@@ -25,10 +25,13 @@ from sqlalchemy import event, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import two_factor  # noqa: E402
 from bench.workload import DEMO_PASSWORD, diagnostic_requests, requests_to_time  # noqa: E402
 from casework import create_app  # noqa: E402
+from casework.auth.permissions import two_factor_required  # noqa: E402
 from casework.extensions import db  # noqa: E402
 from casework.models import Beneficiary, User  # noqa: E402
+from casework.services import two_factor as two_factor_service  # noqa: E402
 from casework.services.accounts import create_token  # noqa: E402
 
 
@@ -68,15 +71,26 @@ def token_for(username: str) -> str:
     return token
 
 
-def signed_in(app, username: str):
-    client = app.test_client()
-    page = client.get("/auth/login").get_data()
+def _post_form(client, path: str, fields: dict):
+    page = client.get(path).get_data()
     match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
-    form = {"username": username, "password": DEMO_PASSWORD}
     if match:
-        form["csrf_token"] = match.group(1).decode()
-    response = client.post("/auth/login", data=form)
-    if response.status_code != 302:
+        fields = {**fields, "csrf_token": match.group(1).decode()}
+    return client.post(path, data=fields)
+
+
+def signed_in(app, username: str):
+    """A client signed in through the form, and the second step for those who need it
+    (enrolled afresh here, as `flask users two-factor` does)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    secret = two_factor_service.enrol_now(user) if two_factor_required(user) else None
+    db.session.commit()
+    client = app.test_client()
+    response = _post_form(client, "/auth/login", {"username": username, "password": DEMO_PASSWORD})
+    if secret is not None and response.status_code == 302:
+        code = two_factor.code(username, secret)
+        response = _post_form(client, "/auth/two-factor", {"code": code})
+    if response.status_code != 302 or "/auth/" in response.headers.get("Location", ""):
         raise RuntimeError(f"could not sign in as {username} ({response.status_code})")
     return client
 

@@ -59,6 +59,10 @@ def demo_command(count: int, if_empty: bool, seed: int | None, bulk_threshold: i
     for user in demo_users:
         state = "created" if user.created else "exists"
         click.echo(f"  {user.username:<16} {user.role:<11} {user.office}  ({state})")
+    click.echo(
+        "Admins and supervisors set up two-factor sign-in (an authenticator app) the first "
+        "time they sign in; see the README, Sign-in security."
+    )
     if if_empty and demo.beneficiary_count():
         click.echo("Beneficiaries already present; none added.")
         return

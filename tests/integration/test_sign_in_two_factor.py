@@ -419,3 +419,19 @@ def test_the_command_refuses_an_unknown_user(app):
     result = CliRunner().invoke(app.cli, ["users", "two-factor", "nobody"])
 
     assert result.exit_code == 1 and "No active user" in result.output
+
+
+def test_demo_admins_and_supervisors_enrol_at_their_first_sign_in(app):
+    from casework import demo
+    from casework.cli import demo_command
+
+    result = app.test_cli_runner().invoke(demo_command, [])
+    supervisor = db.session.scalar(select(User).where(User.username == "supervisor.ktm"))
+    client = app.test_client()
+    response = client.post(
+        "/auth/login", data={"username": "supervisor.ktm", "password": demo.DEMO_PASSWORD}
+    )
+
+    assert "two-factor" in result.output
+    assert not supervisor.has_two_factor and not supervisor.must_change_password
+    assert response.headers["Location"] == "/auth/two-factor/enrol"
