@@ -50,7 +50,7 @@ _MISSPELT = {"Kathmandu": "Kathmadu", "Sindhupalchok": "Sindhupalchowk", "Jhapa"
 
 
 def rows(count: int, seed: int | None = None):
-    rng = random.Random(seed)  # noqa: S311  (synthetic data, not secrets)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # synthetic data, not secrets
     today = date.today()
     districts = _districts()
     made: list[list] = []
@@ -141,8 +141,11 @@ def write(path: str, count: int, seed: int | None = None) -> None:
         return
     import openpyxl
 
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("survey")
+    # A normal workbook, not write-only: it records the sheet's dimension, as Excel and
+    # KoBo's exports do (without it openpyxl reads the whole sheet once more to size it).
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "survey"
     sheet.append(HEADERS)
     for row in rows(count, seed):
         sheet.append(row)
