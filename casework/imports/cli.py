@@ -55,19 +55,24 @@ def import_command(path, username, do_apply, source, pairs, duplicates, exclude_
         sys.exit(1)
     content, chosen = path.read_bytes(), _mapping(pairs)
     try:
+        analysis = imports.analyse(user, path.name, content, source=source, chosen=chosen)
+        _report(analysis.report())
         if do_apply:
-            batch = imports.check(user, path.name, content, source=source, chosen=chosen)
-            _report(batch.report)
-            imports.apply(user, batch, duplicates_choice=duplicates, exclude_errors=exclude_errors)
+            batch = imports.record_check(user, analysis, content)
+            imports.apply(
+                user,
+                batch,
+                duplicates_choice=duplicates,
+                exclude_errors=exclude_errors,
+                analysis=analysis,
+            )
             db.session.commit()
             click.echo(
                 f"Imported {batch.rows_imported} beneficiaries into {batch.office_code} "
                 f"(batch {batch.id})."
             )
             return
-        analysis = imports.analyse(user, path.name, content, source=source, chosen=chosen)
-        _report(analysis.report())
-        db.session.rollback()
+        db.session.rollback()  # a dry run stores nothing
     except CaseworkError as error:
         db.session.rollback()
         for message in {m for ms in error.fields.values() for m in ms} or {error.message}:

@@ -290,11 +290,16 @@ def check(
 ) -> ImportBatch:
     """The dry run of an uploaded file, kept as a batch to apply or discard later."""
     analysis = analyse(actor, file_name, content, source=source, chosen=chosen)
+    return record_check(actor, analysis, content)
+
+
+def record_check(actor: User, analysis: Analysis, content: bytes) -> ImportBatch:
+    """Keep a dry run as a batch (with the file, until it is applied or discarded)."""
     batch = ImportBatch(
         office_code=actor.office_code,
         created_by_id=actor.id,
         source=analysis.source,
-        file_name=file_name[:255],
+        file_name=analysis.file_name[:255],
         file_sha256=analysis.sha256,
         file_size=analysis.size,
         status="checked",
@@ -403,15 +408,21 @@ def apply(
     duplicates_choice: str = "skip",
     exclude_errors: bool = False,
     window: int = WINDOW,
+    analysis: Analysis | None = None,
 ) -> ImportBatch:
-    """Import the batch's valid rows in this transaction (all or none); see the module."""
+    """Import the batch's valid rows in this transaction (all or none); see the module.
+
+    The file is checked again, since the database may have changed since the dry run;
+    `analysis` skips that when the dry run was made in this same transaction (the
+    command line checks and applies at once)."""
     _pending(actor, batch)
     if duplicates_choice not in DUPLICATE_CHOICES:
         raise ValidationError(fields={"duplicates": [_("Choose skip or link.")]})
-    analysis = analyse(
-        actor, batch.file_name, batch.content, source=batch.source, chosen=batch.mapping
-    )
-    _store(batch, analysis)
+    if analysis is None:
+        analysis = analyse(
+            actor, batch.file_name, batch.content, source=batch.source, chosen=batch.mapping
+        )
+        _store(batch, analysis)
     if analysis.problems:
         raise ValidationError(analysis.problems[0], fields={"file": analysis.problems})
     if analysis.error_rows and not exclude_errors:
