@@ -174,7 +174,7 @@ VULNERABILITY_POOL = [
     "trafficking_survivor",
     "psychosocial",
 ]
-DEMO_PASSWORD = "casework-demo"  # noqa: S105  (printed for demo logins only)
+DEMO_PASSWORD = "casework-demo"  # noqa: S105  # nosec B105  # printed for demo logins only
 DEMO_USERS = [
     ("admin", "admin", "KTM", "Asha Admin"),
     ("supervisor.ktm", "supervisor", "KTM", "Sushila Shrestha"),
@@ -360,7 +360,7 @@ def generate(
     tables whose indexes PostgreSQL builds after the load (casework.bulk.Loader). Returns
     how many were added.
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # synthetic demo data, not secrets
     now = now or utcnow()
     loader = bulk.Loader(set_aside=set_aside)
     registration = _Registration(rng, loader, now)

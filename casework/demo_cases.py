@@ -41,7 +41,7 @@ def _heads(
 
 def generate_cases(count: int, seed: int | None = None) -> int:
     """Open up to `count` (at most MAX_DEMO_CASES) cases at different stages."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # synthetic demo data, not secrets
     worker, boss = _user("caseworker.ktm"), _user("supervisor.ktm")
     if worker is None or boss is None:
         return 0

@@ -25,7 +25,7 @@ SECOND_FACTOR_DONE = "second_factor_done"  # the session key: the id of the user
 
 TWO_FACTOR = "auth.two_factor"
 ENROL = "auth.enrol_two_factor"
-CHANGE_PASSWORD = "auth.change_password"  # noqa: S105  (an endpoint name)
+CHANGE_PASSWORD = "auth.change_password"  # noqa: S105  # nosec B105  # an endpoint name
 # What each step's page needs to work, besides the page itself.
 STEP_ENDPOINTS = {
     TWO_FACTOR: {TWO_FACTOR},

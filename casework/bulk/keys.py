@@ -82,5 +82,8 @@ class Keys:
     def close(self) -> None:
         """Move each counter on by the numbers used (its row has been locked all along)."""
         for (counter_model, key), (first, used) in self._counters.items():
-            assert take_numbers(counter_model, used, **dict(key)) == first
+            # Not an assert: under `python -O` the counter would not move at all.
+            taken = take_numbers(counter_model, used, **dict(key))
+            if taken != first:
+                raise RuntimeError(f"number counter moved under a lock: {taken} != {first}")
         self._counters = {}

@@ -119,7 +119,8 @@ def generate(
     now = now or datetime.now(UTC)
     ensure_staff(count)
     db.session.commit()
-    opener = _CaseOpener(random.Random(f"{seed}-cases" if seed is not None else None), now)
+    seed_of_cases = f"{seed}-cases" if seed is not None else None
+    opener = _CaseOpener(random.Random(seed_of_cases), now)  # nosec B311  # synthetic demo data
     added = demo.generate(
         count, seed, progress, now=now, window=window, on_window=opener.open, set_aside=SET_ASIDE
     )

@@ -144,8 +144,8 @@ def _conditions(keys: list[tuple], docs: list[str], dialect: str):
     if docs:
         names = ", ".join(":" + param(d) for d in docs)
         terms.append(
-            "(id IN (SELECT beneficiary_id FROM identity_documents "  # noqa: S608  (only the
-            f"WHERE number_key IN ({names})))"  # names of bound parameters are formatted in)
+            "(id IN (SELECT beneficiary_id FROM identity_documents "  # noqa: S608  # nosec B608  # only the
+            f"WHERE number_key IN ({names})))"  # names of bound parameters are formatted in
         )
     return terms, params
 

@@ -12,7 +12,7 @@ import json
 import os
 import secrets
 import socket
-import subprocess  # nosec B404: runs our own flask and gunicorn commands, never user input
+import subprocess  # nosec B404  # runs our own flask and gunicorn commands, never user input
 import sys
 import tempfile
 import time
@@ -68,7 +68,7 @@ class LiveServer:
         return self._run([str(BIN / "flask"), *args], stdin)
 
     def _run(self, command: list[str], stdin: str | None = None) -> str:
-        result = subprocess.run(  # noqa: S603  # nosec B603: our own interpreter and commands, no shell
+        result = subprocess.run(  # noqa: S603  # nosec B603  # our own interpreter and commands, no shell
             command,
             cwd=ROOT,
             env=self.env,
@@ -92,7 +92,7 @@ class LiveServer:
             if secret:
                 self.totp_secrets[username] = secret
         log = (self.workdir / "gunicorn.log").open("w")
-        self.process = subprocess.Popen(  # noqa: S603  # nosec B603: fixed executable and arguments
+        self.process = subprocess.Popen(  # noqa: S603  # nosec B603  # fixed executable and arguments
             [
                 str(BIN / "gunicorn"), "--workers", "1", "--threads", "4",
                 "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "wsgi:app",
