@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from casework import audit
 from casework.auth.permissions import Permission, require
@@ -63,6 +63,7 @@ def record_failure(username: str, address: str, user: User | None) -> Failure:
     audit.lock_chain()
     policy = settings.lockout_policy()
     now = utcnow()
+    _forget_stale(now, policy)
     highest, locked = 0, False
     for scope, key in _keys(username, address):
         row = _row(scope, key) or _new_row(scope, key)
@@ -77,6 +78,18 @@ def record_failure(username: str, address: str, user: User | None) -> Failure:
             _audit_lock(scope, key, user, row)
     db.session.flush()
     return Failure(failures=highest, locked=locked)
+
+
+def _forget_stale(now, policy: lockout.Policy) -> None:
+    """Delete counters whose window and lock are over, so that guessed usernames do not
+    pile up in the table (it holds only the last window's failures)."""
+    cutoff = now - policy.window
+    db.session.execute(
+        delete(SignInThrottle).where(
+            SignInThrottle.window_started_at < cutoff,
+            or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until <= now),
+        )
+    )
 
 
 def _new_row(scope: str, key: str) -> SignInThrottle:

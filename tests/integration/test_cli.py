@@ -21,7 +21,7 @@ def test_users_create_reads_the_password_from_stdin(app):
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.username == "maya"))
     assert (user.role, user.office_code) == ("supervisor", "DMK")
-    assert accounts.authenticate("maya", "a-long-password-1") is not None
+    assert accounts.authenticate("maya", "a-long-password-1").user is not None
 
 
 def test_users_create_refuses_bad_input_naming_the_field(app):

@@ -321,3 +321,13 @@ def test_only_admins_change_the_lockout_settings(make_user):
 
     with pytest.raises(PermissionDenied):
         settings.update_lockout_policy(make_user("supervisor"), 3, 60)
+
+
+def test_counters_past_their_window_are_deleted_at_the_next_failure(app, make_user):
+    fail(app, "guessed.name.1", 1, address="10.5.5.1")
+    expire_locks()
+
+    fail(app, "guessed.name.2", 1, address="10.5.5.2")
+
+    keys = {r.key for r in db.session.scalars(select(SignInThrottle))}
+    assert keys == {"guessed.name.2", "10.5.5.2"}
