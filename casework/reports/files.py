@@ -74,6 +74,7 @@ def file_response(report, file_format: str) -> Response:
     name = f"casework-report-{report.spec.subject}-{report.generated_at:%Y-%m-%d}.{extension}"
     return Response(
         body,
-        mimetype=mimetype,
+        # content_type is sent as given; `mimetype=` would add a second "; charset=utf-8".
+        content_type=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -1,9 +1,10 @@
-"""The OpenAPI document describes the error envelope the API really sends.
+"""The OpenAPI document describes what the API really sends (both found by tests/fuzz).
 
-Found by the fuzzing (tests/fuzz): the document described flask-smorest's default error
+Errors: the document described flask-smorest's default error
 (`code` integer, `status`, `errors`, nothing else allowed) while every error answer is
 `{"error": {"code", "message", "fields"}}`, so a client generated from the document
-would reject every error it was sent.
+would reject every error it was sent. Files: the summary report with format=csv|xlsx
+answers a file, while the document promised JSON only.
 """
 
 from __future__ import annotations
@@ -37,3 +38,13 @@ def test_an_error_answer_has_exactly_the_documented_keys(api_as):
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message", "fields"}
     assert body["error"]["code"] == "not_found"
+
+
+def test_the_summary_report_documents_json_and_its_files(api_as):
+    api = api_as("partner")
+    operation = _document(api)["paths"]["/api/v1/reports/summary"]["get"]
+    documented = set(operation["responses"]["200"]["content"])
+    for file_format in ("json", "csv", "xlsx"):
+        response = api.get(f"/api/v1/reports/summary?group_by=sex&format={file_format}")
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] in documented, response.headers["Content-Type"]
