@@ -82,9 +82,10 @@ def _post_form(client, path: str, fields: dict):
 def signed_in(app, username: str):
     """A client signed in through the form, and the second step for those who need it
     (enrolled afresh here, as `flask users two-factor` does)."""
-    user = db.session.scalar(select(User).where(User.username == username))
-    secret = two_factor_service.enrol_now(user) if two_factor_required(user) else None
-    db.session.commit()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        secret = two_factor_service.enrol_now(user) if two_factor_required(user) else None
+        db.session.commit()
     client = app.test_client()
     response = _post_form(client, "/auth/login", {"username": username, "password": DEMO_PASSWORD})
     if secret is not None and response.status_code == 302:
