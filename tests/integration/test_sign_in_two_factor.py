@@ -435,3 +435,14 @@ def test_demo_admins_and_supervisors_enrol_at_their_first_sign_in(app):
     assert "two-factor" in result.output
     assert not supervisor.has_two_factor and not supervisor.must_change_password
     assert response.headers["Location"] == "/auth/two-factor/enrol"
+
+
+def test_a_half_signed_in_session_can_sign_out(app, make_user):
+    user = make_user("supervisor")
+    enrol(user)
+    client, _ = password_step(app, user)
+
+    response = client.post("/auth/logout")
+
+    assert response.headers["Location"] == "/auth/login"
+    assert client.get("/auth/two-factor").headers["Location"].startswith("/auth/login")
