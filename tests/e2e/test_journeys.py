@@ -132,7 +132,7 @@ def pending_referral(api, given: str, family: str) -> dict:
 def test_supervisor_signs_in_with_two_factor_and_approves_the_referral(sign_in, api):
     referral = pending_referral(api("asha"), "Sita", "Rai")
 
-    page = sign_in("bikash")  # a supervisor: password, then the authenticator code
+    page = sign_in("bikash")  # a supervisor: password, then the code from the app (pyotp)
     page.get_by_role("navigation").get_by_role("link", name="Approvals").click()
     item = page.locator(".card").filter(has_text="Sita Rai")
     expect(item).to_be_visible()
