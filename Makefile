@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: venv run serve test bench bench-ci loadtest loadtest-ci lint format lock clean
+.PHONY: venv run serve test e2e fuzz security bench bench-ci loadtest loadtest-ci lint format lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,25 @@ serve: venv
 test: $(VENV)/.dev
 	$(BIN)/pytest
 
+## Browser tests of the main journeys (tests/e2e): gunicorn on a fresh SQLite database under
+## /tmp, Debian's Chromium at /usr/bin/chromium driven by Playwright (never a downloaded
+## browser). Skipped, saying why, when Chromium is missing. Screenshots of failures go to
+## test-artifacts/e2e/.
+e2e: $(VENV)/.dev
+	$(BIN)/pytest tests/e2e
+
+## Property-based fuzzing of the JSON API from its OpenAPI document (Schemathesis), on its
+## own SQLite file unless TEST_DATABASE_URL says otherwise. FUZZ_MAX_EXAMPLES (25) examples
+## per operation and generation mode bound the time.
+fuzz: $(VENV)/.dev
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-sqlite:///$(CURDIR)/instance/fuzz.db} $(BIN)/pytest tests/fuzz
+
+## Static security check (Bandit, configured in pyproject.toml): the application must be
+## clean; the load generator is checked without the random/subprocess tests.
+security: $(VENV)/.dev
+	$(BIN)/bandit -q -c pyproject.toml -r casework
+	$(BIN)/bandit -q -c pyproject.toml -r loadtest -s B311,B404,B603
+
 ## Speed at 1,000,000 beneficiaries over HTTP against gunicorn: p50/p95 of the pages and
 ## API calls users wait for, API throughput, a full CSV export (bench/results.json).
 ## BENCH_DATABASE_URL=postgresql://… measures PostgreSQL too. The first run builds the data.
@@ -58,7 +77,7 @@ loadtest: $(VENV)/.dev
 loadtest-ci: $(VENV)/.dev
 	LOADTEST_DATABASE_URL= LOADTEST_USERS=10 LOADTEST_SECONDS=10 $(BIN)/python -m loadtest.run
 
-lint: $(VENV)/.dev
+lint: $(VENV)/.dev security
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
