@@ -51,11 +51,11 @@ def index():
 @bp.post("/")
 @csrf.exempt
 def upload():
-    require(current_user, Permission.BENEFICIARY_IMPORT)
     # Room for the file and the form around it; a larger upload gets 413 before reading.
     request.max_content_length = service.limits().max_bytes + 64 * 1024
     if current_app.config.get("WTF_CSRF_ENABLED", True):
-        csrf.protect()  # what CSRFProtect would have done before the view (CSRFError)
+        csrf.protect()  # first, as CSRFProtect would have before the view (CSRFError)
+    require(current_user, Permission.BENEFICIARY_IMPORT)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _index_page(_("Choose a CSV or XLSX file."), 422)
