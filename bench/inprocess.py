@@ -129,6 +129,7 @@ def main() -> int:
     parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--profile", help="a folder for one cProfile file per request type")
     parser.add_argument("--sql", action="store_true", help="print the last request's statements")
+
     args = parser.parse_args()
     os.environ.setdefault("CASEWORK_ENV", "development")
     app = create_app()
