@@ -45,7 +45,7 @@ e2e: $(VENV)/.dev
 	$(BIN)/pytest tests/e2e
 
 ## Property-based fuzzing of the JSON API from its OpenAPI document (Schemathesis), on its
-## own SQLite file unless TEST_DATABASE_URL says otherwise. FUZZ_MAX_EXAMPLES (25) examples
+## own SQLite file unless TEST_DATABASE_URL says otherwise. FUZZ_MAX_EXAMPLES (20) examples
 ## per operation and generation mode bound the time.
 fuzz: $(VENV)/.dev
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-sqlite:///$(CURDIR)/instance/fuzz.db} $(BIN)/pytest tests/fuzz
