@@ -82,17 +82,14 @@ STAFF = {"asha": "caseworker", "bikash": "supervisor", "ministry": "partner"}
 
 @pytest.fixture(scope="session")
 def server():
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # what is there after the run is this run's
     live = LiveServer()
     live.start(STAFF)
     yield live
     live.stop()
-    if not _server_log_needed():
-        shutil.rmtree(live.workdir, ignore_errors=True)
-
-
-def _server_log_needed() -> bool:
-    """Keep the server's log (and database) next to the screenshots after a failure."""
-    return ARTIFACTS.exists() and any(ARTIFACTS.glob("*.png"))
+    if ARTIFACTS.exists():  # a test failed: its screenshots want the server's side too
+        shutil.copy(live.workdir / "gunicorn.log", ARTIFACTS / "server.log")
+    shutil.rmtree(live.workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
