@@ -277,10 +277,15 @@ def get(actor: User, beneficiary_id: int, *, audit_view: bool = False) -> Benefi
     require(actor, Permission.BENEFICIARY_VIEW, beneficiary)
     mark_visible_vulnerabilities(actor, [beneficiary])
     if audit_view:
-        audit.record(
-            "beneficiary.view", object_type="beneficiary", object_id=beneficiary.id, actor=actor
-        )
+        record_view(actor, beneficiary)
     return beneficiary
+
+
+def record_view(actor: User, beneficiary: Beneficiary) -> None:
+    """Audit that the actor saw the profile (the page records it once it is drawn)."""
+    audit.record(
+        "beneficiary.view", object_type="beneficiary", object_id=beneficiary.id, actor=actor
+    )
 
 
 def update(actor: User, beneficiary: Beneficiary, changes: dict, version: int) -> Beneficiary:

@@ -103,21 +103,26 @@ def _register_unless_duplicate(form: RegisterForm):
 
 @bp.get("/<int:beneficiary_id>")
 def show(beneficiary_id: int):
-    beneficiary = service.get(current_user, beneficiary_id, audit_view=True)
+    beneficiary = service.get(current_user, beneficiary_id)
     members = service.household_members(current_user, beneficiary)
     visible_cases = (
         cases.cases_of_beneficiary(current_user, beneficiary.id)
         if can(current_user, Permission.CASE_VIEW)
         else []
     )
-    db.session.commit()  # the view is audited
-    return render_template(
+    page = render_template(
         "beneficiaries/show.html",
         b=beneficiary,
         members=members,
         cases=visible_cases,
         transfers=referrals.transfers(current_user, beneficiary.id),
     )
+    # The view is audited once the page is drawn and before it is sent: a commit before
+    # drawing expired what the page reads (the person, documents, the user: loaded again),
+    # and on SQLite the audit chain's write lock is held only for the write itself.
+    service.record_view(current_user, beneficiary)
+    db.session.commit()
+    return page
 
 
 @bp.route("/<int:beneficiary_id>/edit", methods=["GET", "POST"])
