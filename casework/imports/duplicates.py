@@ -106,8 +106,10 @@ def existing_candidates(actor: User, rows: list[Candidate]) -> Index:
     )
     docs = sorted(set().union(*(r.doc_keys for r in rows)))
     index, seen = Index(), set()
-    for start in range(0, max(len(keys), len(docs)), TERMS):
-        part = _query(actor, keys[start : start + TERMS], docs[start : start + TERMS])
+    # PostgreSQL takes the whole file's keys as arrays in one query; SQLite, TERMS at a time.
+    step = TERMS if db.session.get_bind().dialect.name == "sqlite" else len(keys) + len(docs)
+    for start in range(0, max(len(keys), len(docs)), max(step, 1)):
+        part = _query(actor, keys[start : start + step], docs[start : start + step])
         for candidate in part:
             if candidate.beneficiary_id not in seen:  # several keys find one person
                 seen.add(candidate.beneficiary_id)
@@ -150,13 +152,58 @@ def _conditions(keys: list[tuple], docs: list[str], dialect: str):
     return terms, params
 
 
+# PostgreSQL: each kind of key as arrays joined to the table (index lookups per key); an OR
+# of thousands of terms costs it more to plan than to run.
+_PG_KINDS = {
+    "pair": (("f", "text", 1), ("g", "text", 0)),
+    "prefix": (("f", "text", 0), ("p", "text", 1), ("q", "text", 2)),
+    "given": (("g", "text", 0),),
+    "family_dob": (("f", "text", 0), ("d", "date", 1)),
+    "given_dob": (("g", "text", 0), ("d", "date", 1)),
+}
+_PG_JOINS = {
+    "pair": "b2.family_key = k.f AND b2.given_key = k.g",
+    "prefix": "b2.family_key = k.f AND b2.given_key >= k.p AND b2.given_key < k.q",
+    "given": "b2.given_key = k.g",
+    "family_dob": "b2.family_key = k.f AND b2.date_of_birth = k.d",
+    "given_dob": "b2.given_key = k.g AND b2.date_of_birth = k.d",
+}
+
+
+def _pg_condition(keys: list[tuple], docs: list[str]):
+    by_kind: dict[str, list[list]] = {}
+    for kind, *values in keys:
+        if kind == "prefix":
+            values.append(_after(values[1]))
+        by_kind.setdefault(kind, []).append(values)
+    parts, params = [], {"docs": docs}
+    for kind, columns in _PG_KINDS.items():
+        rows = by_kind.get(kind, [])
+        arrays = []
+        for name, sql_type, position in columns:
+            params[f"{kind}_{name}"] = [row[position] for row in rows]
+            arrays.append(f"CAST(:{kind}_{name} AS {sql_type}[])")
+        names = ", ".join(name for name, _, _ in columns)
+        parts.append(
+            f"SELECT b2.id FROM beneficiaries b2 JOIN unnest({', '.join(arrays)}) "  # noqa: S608
+            f"AS k({names}) ON {_PG_JOINS[kind]}"  # (only fixed names are formatted in)
+        )
+    parts.append("SELECT beneficiary_id FROM identity_documents WHERE number_key = ANY(:docs)")
+    return text("beneficiaries.id IN (" + " UNION ".join(parts) + ")"), params
+
+
 def _query(actor: User, keys: list[tuple], docs: list[str]) -> list[Candidate]:
     b = Beneficiary
-    terms, params = _conditions(keys, docs, db.session.get_bind().dialect.name)
-    # In parentheses: the scope's office condition is ANDed with the whole OR.
-    conditions = [text("(" + " OR ".join(terms) + ")")] if terms else []
-    if not conditions:
+    dialect = db.session.get_bind().dialect.name
+    if not keys and not docs:
         return []
+    if dialect == "postgresql":
+        condition, params = _pg_condition(keys, docs)
+        conditions = [condition]
+    else:
+        terms, params = _conditions(keys, docs, dialect)
+        # In parentheses: the scope's office condition is ANDed with the whole OR.
+        conditions = [text("(" + " OR ".join(terms) + ")")]
     stmt = scope_beneficiaries(
         actor,
         select(
