@@ -18,7 +18,9 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.server import PASSWORD, ROOT, LiveServer
 
@@ -33,15 +35,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        "browser tests need Debian's Chromium at /usr/bin/chromium "
-        "(apt-get install chromium fonts-noto-core; .ci/run installs it)",
-        allow_module_level=True,
-    )
 
-import pyotp  # noqa: E402
-from playwright.sync_api import expect, sync_playwright  # noqa: E402 (only with a browser)
+def _require_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "browser tests need Debian's Chromium at /usr/bin/chromium "
+            "(apt-get install chromium fonts-noto-core; .ci/run installs it)"
+        )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -82,6 +82,7 @@ STAFF = {"asha": "caseworker", "bikash": "supervisor", "ministry": "partner"}
 
 @pytest.fixture(scope="session")
 def server():
+    _require_chromium()  # before the server starts, which takes a while
     shutil.rmtree(ARTIFACTS, ignore_errors=True)  # what is there after the run is this run's
     live = LiveServer()
     live.start(STAFF)
@@ -94,6 +95,7 @@ def server():
 
 @pytest.fixture(scope="session")
 def playwright():
+    _require_chromium()
     with sync_playwright() as playwright:
         yield playwright
 
