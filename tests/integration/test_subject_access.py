@@ -108,7 +108,9 @@ def test_producing_it_is_audited_with_the_format(login_as, person):
     admin.get(f"/admin/subject-access/{person.id}")
     admin.get(f"/admin/subject-access/{person.id}.json")
     events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "subject_access.produce")
+        select(AuditEvent)
+        .where(AuditEvent.action == "subject_access.produce")
+        .order_by(AuditEvent.id)
     ).all()
     assert [(e.username, e.object_id, e.changes) for e in events] == [
         (admin.user.username, str(person.id), {"format": "html"}),
