@@ -3,11 +3,9 @@
 How the secret is stored: encrypted, with keys derived from SECRET_KEY. A TOTP secret must
 be readable by the server (it computes the expected code), so it cannot be hashed like a
 password; stored in clear, a copy of the database (a backup, a replica) would let anyone
-make codes. It is sealed with the standard library only (no new dependency): HMAC-SHA256
-in counter mode as the key stream over a random 16-byte nonce, then HMAC-SHA256 over
-nonce and ciphertext (encrypt-then-MAC), with separate encryption and authentication keys
-derived from SECRET_KEY by HMAC. A database alone therefore yields no secret, and an
-edited value is refused. Changing SECRET_KEY makes the stored secrets unreadable: every
+make codes. It is sealed with AES-256-GCM (pycryptodomex: a random 12-byte nonce per seal,
+a 16-byte tag) under a key derived from SECRET_KEY with HKDF-SHA256. A database alone
+therefore yields no secret, and an edited value is refused. Changing SECRET_KEY makes the stored secrets unreadable: every
 enrolled user must then enrol again (an admin resets their two-factor).
 
 A code is accepted for the current 30-second step and one step either side (clocks drift),
@@ -25,6 +23,9 @@ import secrets
 from dataclasses import dataclass
 
 import pyotp
+from Cryptodome.Cipher import AES
+from Cryptodome.Hash import SHA256
+from Cryptodome.Protocol.KDF import HKDF
 from flask import current_app
 from sqlalchemy import delete, select
 
@@ -36,36 +37,24 @@ ISSUER = "Casework"
 STEP_SECONDS = 30
 RECOVERY_CODE_COUNT = 10
 _SEAL_VERSION = "v1"
-_NONCE_BYTES = 16
-_TAG_BYTES = 32
+_NONCE_BYTES = 12  # GCM's standard nonce
+_TAG_BYTES = 16
 
 
 # --- the sealed secret ---------------------------------------------------------------
 
 
-def _derived_key(purpose: bytes) -> bytes:
+def _key() -> bytes:
+    """The AES-256 key, derived from SECRET_KEY for this one purpose (HKDF-SHA256)."""
     secret_key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret_key, b"casework totp secret " + purpose, hashlib.sha256).digest()
-
-
-def _key_stream(nonce: bytes, length: int) -> bytes:
-    key = _derived_key(b"encryption")
-    blocks = (length + 31) // 32
-    return b"".join(
-        hmac.new(key, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest() for i in range(blocks)
-    )[:length]
-
-
-def _tag(nonce: bytes, ciphertext: bytes) -> bytes:
-    message = _SEAL_VERSION.encode() + nonce + ciphertext
-    return hmac.new(_derived_key(b"authentication"), message, hashlib.sha256).digest()
+    return HKDF(secret_key, 32, b"", SHA256, context=b"casework totp secret v1")
 
 
 def seal(secret: str) -> str:
-    plain = secret.encode()
     nonce = secrets.token_bytes(_NONCE_BYTES)
-    ciphertext = bytes(a ^ b for a, b in zip(plain, _key_stream(nonce, len(plain)), strict=True))
-    sealed = base64.urlsafe_b64encode(nonce + ciphertext + _tag(nonce, ciphertext)).decode()
+    cipher = AES.new(_key(), AES.MODE_GCM, nonce=nonce, mac_len=_TAG_BYTES)
+    ciphertext, tag = cipher.encrypt_and_digest(secret.encode())
+    sealed = base64.urlsafe_b64encode(nonce + ciphertext + tag).decode()
     return f"{_SEAL_VERSION}.{sealed}"
 
 
@@ -78,13 +67,14 @@ def unseal(stored: str | None) -> str | None:
         raw = base64.urlsafe_b64decode(body.encode())
     except ValueError:
         return None
-    nonce, ciphertext, tag = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:-_TAG_BYTES], raw[-_TAG_BYTES:]
-    if len(raw) <= _NONCE_BYTES + _TAG_BYTES or not hmac.compare_digest(
-        tag, _tag(nonce, ciphertext)
-    ):
+    if len(raw) <= _NONCE_BYTES + _TAG_BYTES:
         return None
-    stream = _key_stream(nonce, len(ciphertext))
-    return bytes(a ^ b for a, b in zip(ciphertext, stream, strict=True)).decode()
+    nonce, ciphertext, tag = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:-_TAG_BYTES], raw[-_TAG_BYTES:]
+    cipher = AES.new(_key(), AES.MODE_GCM, nonce=nonce, mac_len=_TAG_BYTES)
+    try:
+        return cipher.decrypt_and_verify(ciphertext, tag).decode()
+    except ValueError:  # the tag does not match: edited, or another SECRET_KEY
+        return None
 
 
 # --- codes ---------------------------------------------------------------------------
