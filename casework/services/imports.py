@@ -547,4 +547,5 @@ def _add_person(loader, who, batch, record, person_id, household_id, number, now
         household_id=household_id,
         import_batch_id=batch.id,
     )
-    loader.audit_at(now, who, "beneficiary.create", "beneficiary", person_id, audit.diff({}, after))
+    changes = beneficiaries.loggable(audit.diff({}, after))  # as register masks them
+    loader.audit_at(now, who, "beneficiary.create", "beneficiary", person_id, changes)

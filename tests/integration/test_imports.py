@@ -294,3 +294,16 @@ def test_supervisors_import_and_see_only_their_offices_batches(login_as):
 
 def test_anonymous_users_are_sent_to_sign_in(client):
     assert client.get("/imports/").status_code in (302, 401)
+
+
+def test_the_audit_log_never_names_torture_or_gender_violence_of_imported_people(login_as):
+    client = login_as("caseworker")
+    header = "Given name,Family name,Sex,Vulnerabilities\n"
+    content = csv_file("Maya,Tamang,female,torture_survivor disability", header=header)
+    batch = batch_of(upload(client, content))
+    assert client.post(f"/imports/{batch.id}/apply", data={"duplicates": "skip"}).status_code == 302
+    person = db.session.scalar(select(Beneficiary).where(Beneficiary.given_name == "Maya"))
+    assert "torture_survivor" in person.vulnerabilities  # the record keeps it
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "beneficiary.create"))
+    assert event.changes["vulnerabilities"][1] == ["disability", "restricted"]
+    assert audit.verify().ok
