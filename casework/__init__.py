@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
@@ -66,23 +66,14 @@ def _init_extensions(app: Flask) -> None:
     from casework import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
     from casework.auth.login import init_login
     from casework.extensions import babel, bootstrap, csrf, db, migrate
+    from casework.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"))
     csrf.init_app(app)
     bootstrap.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=select_locale)
     init_login(app)
-
-
-def _select_locale() -> str:
-    """`?lang=` switches the language for the session (see main.remember_language)."""
-    from flask import current_app, has_request_context
-
-    if not has_request_context():  # commands and background work speak the default
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    wanted = request.args.get("lang") or session.get("lang")
-    return wanted if wanted in current_app.config["LANGUAGES"] else "en"
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.extensions import db
@@ -39,10 +47,20 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # How the interface speaks to this user (casework.i18n): language, calendar for dates
+    # (`ad`, `bs` or `both`) and digits (`latin` or `devanagari`).
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
+    calendar: Mapped[str] = mapped_column(String(4), default="ad", server_default="ad")
+    digits: Mapped[str] = mapped_column(String(10), default="latin", server_default="latin")
 
     # The version counts an admin's edits (role, office, name, active) only: a sign-in or
     # sign-out must not make an admin's open edit form stale. Services bump it themselves.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (
+        CheckConstraint("language IN ('en', 'ne')", name="language"),
+        CheckConstraint("calendar IN ('ad', 'bs', 'both')", name="calendar"),
+        CheckConstraint("digits IN ('latin', 'devanagari')", name="digits"),
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
