@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from casework import audit, bulk
+from casework.demo_names_ne import in_devanagari
 from casework.domain import matching
 from casework.extensions import db
 from casework.models import (
@@ -436,7 +437,7 @@ class _Registration:
         self.cum_weights = list(itertools.accumulate(DISTRICT_WEIGHTS.values()))
         self.levels = _local_levels_by_district()
         self.registrars = registrars()
-        self._keys: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self._keys: dict[tuple[str, str], tuple[str, str, str, str]] = {}
 
     def register(self, size: int, start: datetime, end: datetime) -> list[DemoHousehold]:
         rng = self.rng
@@ -500,14 +501,14 @@ class _Registration:
         rng = self.rng
         consent = rng.random() < 0.93
         given, family = member["given_name"], member["family_name"]
-        given_key, family_key, text = self._name_keys(given, family)
+        given_key, family_key, name_ne, text = self._name_keys(given, family)
         return {
             "id": person_id,
             "registration_number": number,
             "office_code": household.office,
             "given_name": given,
             "family_name": family,
-            "name_ne": "",
+            "name_ne": name_ne,
             "sex": member["sex"],
             "date_of_birth": member["date_of_birth"],
             "dob_estimated": rng.random() < 0.15,
@@ -540,14 +541,16 @@ class _Registration:
             "version": 1,
         }
 
-    def _name_keys(self, given: str, family: str) -> tuple[str, str, str]:
-        """The derived keys of a name, computed once per name (the pools are small)."""
+    def _name_keys(self, given: str, family: str) -> tuple[str, str, str, str]:
+        """The Devanagari name and derived keys, computed once per name (pools are small)."""
         keys = self._keys.get((given, family))
         if keys is None:
+            name_ne = in_devanagari(given, family)
             keys = self._keys[(given, family)] = (
                 matching.name_key(given),
                 matching.name_key(family),
-                matching.search_text(given, family)[:400],
+                name_ne,
+                matching.search_text(given, family, name_ne)[:400],
             )
         return keys
 

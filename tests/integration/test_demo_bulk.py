@@ -426,3 +426,13 @@ def test_the_command_takes_the_bulk_path_above_the_threshold(app):
     assert "Added 1500 beneficiaries and" in result.output
     assert db.session.scalar(select(func.count()).select_from(Case)) > 50
     assert audit.verify().ok
+
+
+def test_demo_people_have_their_names_in_devanagari_and_are_found_by_them(made):
+    admin = db.session.scalar(select(User).where(User.role == "admin"))
+    person = db.session.scalars(select(Beneficiary).order_by(Beneficiary.id)).first()
+    assert person.name_ne and all("\u0900" <= ch <= "\u097f" or ch == " " for ch in person.name_ne)
+    found, total = beneficiaries.search(
+        admin, beneficiaries.SearchFilters(q=person.name_ne, per_page=500)
+    )
+    assert total >= 1 and person.id in {b.id for b in found}
