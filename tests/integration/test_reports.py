@@ -86,7 +86,13 @@ def test_the_fiscal_year_selects_by_nepal_days(api_as):
     api = api_as("partner")
     body = summary(api, subject="cases", fiscal_year="2082/83")
     assert body["total"]["count"] == 11
-    assert body["period"] == {"from": "2025-07-17", "to": "2026-07-16", "fiscal_year": "2082/83"}
+    assert body["period"] == {
+        "from": "2025-07-17",
+        "from_bs": "2082-04-01",
+        "to": "2026-07-16",
+        "to_bs": "2083-03-32",
+        "fiscal_year": "2082/83",
+    }
     earlier = summary(api, subject="cases", fiscal_year="2081/82")
     assert earlier["total"]["count"] == 7
     ranged = summary(api, subject="cases", **{"from": "2025-07-16", "to": "2025-07-16"})

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-import marshmallow as ma
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from casework.auth.permissions import Permission, require, sees_sensitive
+from casework.blueprints.api.bs_dates import InputSchema, OutputSchema
 from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema, one_of
 from casework.domain import conflict, reintegration, resettlement, workflow
 from casework.errors import ValidationError
@@ -31,13 +29,18 @@ def _detail(relation: str, name: str) -> fields.Function:
 
     def get(case):
         details = getattr(case, relation)
-        value = getattr(details, name) if details is not None else None
-        return value.isoformat() if isinstance(value, date) else value
+        return getattr(details, name) if details is not None else None
 
     return fields.Function(get)
 
 
-class CaseSchema(ma.Schema):
+def _detail_date(relation: str, name: str) -> fields.Date:
+    """A date of the case's details row, or null: a real Date field, so that it is
+    documented as a date and gets its `_bs` companion (bs_dates)."""
+    return fields.Date(attribute=f"{relation}.{name}", allow_none=True, dump_default=None)
+
+
+class CaseSchema(OutputSchema):
     id = fields.Integer()
     case_number = fields.String()
     kind = fields.String()
@@ -51,7 +54,7 @@ class CaseSchema(ma.Schema):
     closure_reason = fields.String(allow_none=True)
     # The kind's fields at the top level (null on cases of another kind), as the contract says.
     host_country = _detail("return_details", "host_country")
-    return_date = _detail("return_details", "return_date")
+    return_date = _detail_date("return_details", "return_date")
     return_reason = _detail("return_details", "return_reason")
     arrival_help = _detail("return_details", "arrival_help")
     victim_categories = fields.Method(
@@ -59,7 +62,7 @@ class CaseSchema(ma.Schema):
         metadata={"description": "null, with restricted: true, for whom may not know them"},
     )
     restricted = fields.Method("dump_restricted")
-    incident_date = _detail("conflict_details", "incident_date")
+    incident_date = _detail_date("conflict_details", "incident_date")
     incident_district_id = _detail("conflict_details", "incident_district_id")
     disability_percent = _detail("conflict_details", "disability_percent")
     taskforce_reference = _detail("conflict_details", "taskforce_reference")
@@ -96,14 +99,14 @@ class CaseQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=one_of(workflow.STATUSES))
 
 
-class ReturnFieldsSchema(ma.Schema):
+class ReturnFieldsSchema(InputSchema):
     host_country = fields.String()
     return_date = fields.Date()
     return_reason = fields.String(validate=one_of(reintegration.RETURN_REASONS))
     arrival_help = fields.List(fields.String(validate=one_of(reintegration.ARRIVAL_HELP)))
 
 
-class ConflictFieldsSchema(ma.Schema):
+class ConflictFieldsSchema(InputSchema):
     victim_categories = fields.List(fields.String(validate=one_of(conflict.VICTIM_CATEGORIES)))
     incident_date = fields.Date()
     incident_district_id = Id()
@@ -114,7 +117,7 @@ class ConflictFieldsSchema(ma.Schema):
     relief_received = fields.String()
 
 
-class ResettlementFieldsSchema(ma.Schema):
+class ResettlementFieldsSchema(InputSchema):
     unhcr_case_number = fields.String()
     camp = fields.String(validate=one_of(resettlement.CAMPS))
     hut_address = fields.String()
@@ -139,7 +142,7 @@ class CasePatchSchema(KindFieldsSchema):
     assigned_to = fields.String(metadata={"description": "a username; supervisors only"})
 
 
-class TransitionSchema(ma.Schema):
+class TransitionSchema(InputSchema):
     to = fields.String(required=True, validate=validate.Length(min=1, max=32))
     version = Id(required=True)
     comment = fields.String(load_default="", validate=validate.Length(max=cases.MAX_NOTE))
@@ -148,7 +151,7 @@ class TransitionSchema(ma.Schema):
     )
 
 
-class CaseEventSchema(ma.Schema):
+class CaseEventSchema(OutputSchema):
     id = fields.Integer()
     occurred_at = fields.DateTime()
     user = fields.Function(lambda e: e.user.username if e.user else None)
@@ -159,11 +162,11 @@ class CaseEventSchema(ma.Schema):
     changes = fields.Dict()
 
 
-class HistorySchema(ma.Schema):
+class HistorySchema(OutputSchema):
     items = fields.List(fields.Nested(CaseEventSchema))
 
 
-class ApprovalSchema(ma.Schema):
+class ApprovalSchema(OutputSchema):
     id = fields.Integer()
     type = fields.String(attribute="approval_type")
     subject_id = fields.Integer()
@@ -178,7 +181,7 @@ class ApprovalListSchema(ListSchema):
     items = fields.List(fields.Nested(ApprovalSchema))
 
 
-class DecisionSchema(ma.Schema):
+class DecisionSchema(InputSchema):
     comment = fields.String(required=True, validate=validate.Length(max=approvals.MAX_COMMENT))
 
 
@@ -291,7 +294,7 @@ def reject(data, approval_id: int):
     return _decide(approval_id, data, approve=False)
 
 
-class DepartureSchema(ma.Schema):
+class DepartureSchema(InputSchema):
     case_ids = fields.List(Id(), required=True)
     departure_date = fields.Date(required=True)
     flight = fields.String(required=True)
@@ -299,7 +302,7 @@ class DepartureSchema(ma.Schema):
     destination = fields.String(load_default="")
 
 
-class BatchSchema(ma.Schema):
+class BatchSchema(OutputSchema):
     id = fields.Integer()
     departure_date = fields.Date()
     flight = fields.String()

@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from casework.auth.permissions import Permission, require
+from casework.blueprints.api.bs_dates import InputSchema
 from casework.blueprints.api.schemas import one_of
 from casework.blueprints.exports.download import send_export
 from casework.domain import codes, workflow
@@ -44,7 +45,7 @@ def _columns(spec: exports.Dataset) -> fields.String:
     )
 
 
-class ExportQuerySchema(ma.Schema):
+class ExportQuerySchema(InputSchema):
     format = fields.String(load_default="csv", validate=one_of(exports.FORMATS))
     office = fields.String(
         load_default=None,
@@ -91,7 +92,7 @@ class ReferralExportQuerySchema(ExportQuerySchema):
     service = fields.String(load_default=None, validate=one_of(codes.SERVICES))
 
 
-class ExportHeadersSchema(ma.Schema):
+class ExportHeadersSchema(InputSchema):
     password = fields.String(
         data_key="X-Export-Password",
         load_default=None,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from casework.auth.permissions import Permission, require
+from casework.blueprints.api.bs_dates import InputSchema
 from casework.blueprints.api.schemas import DistrictListSchema, LocalLevelListSchema
 from casework.errors import NotFound
 from casework.services import reference
@@ -15,7 +15,7 @@ from casework.services import reference
 blp = Blueprint("api_reference", __name__, description="Nepal's administrative divisions")
 
 
-class DistrictQuerySchema(ma.Schema):
+class DistrictQuerySchema(InputSchema):
     province_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from casework.auth.permissions import Permission, require
+from casework.blueprints.api.bs_dates import InputSchema, OutputSchema
 from casework.blueprints.api.schemas import Id, ListSchema, PageQuerySchema, one_of
 from casework.domain import codes, workflow
 from casework.domain.ids import MAX_ID
@@ -25,7 +25,7 @@ def staff_only() -> None:
     require(current_user, Permission.PROVIDER_VIEW)
 
 
-class ProviderSchema(ma.Schema):
+class ProviderSchema(OutputSchema):
     id = fields.Integer()
     name = fields.String()
     kind = fields.String()
@@ -47,7 +47,7 @@ class ProviderQuerySchema(PageQuerySchema):
     include_inactive = fields.Boolean(load_default=False)
 
 
-class ProviderWriteSchema(ma.Schema):
+class ProviderWriteSchema(InputSchema):
     name = fields.String()
     kind = fields.String(validate=one_of(codes.PROVIDER_KINDS))
     services = fields.List(fields.String(validate=one_of(codes.SERVICES)))
@@ -67,7 +67,7 @@ class ProviderPatchSchema(ProviderWriteSchema):
     version = Id(required=True)
 
 
-class ReferralSchema(ma.Schema):
+class ReferralSchema(OutputSchema):
     id = fields.Integer()
     case_id = fields.Integer()
     provider_id = fields.Integer()
@@ -100,7 +100,7 @@ class ReferralQuerySchema(PageQuerySchema):
     case_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
 
 
-class ReferralCreateSchema(ma.Schema):
+class ReferralCreateSchema(InputSchema):
     case_id = Id(required=True)
     provider_id = Id(required=True)
     service = fields.String(required=True, validate=one_of(codes.SERVICES))
@@ -109,7 +109,7 @@ class ReferralCreateSchema(ma.Schema):
     consent_obtained = fields.Boolean(required=True)
 
 
-class ActionSchema(ma.Schema):
+class ActionSchema(InputSchema):
     """Optional `version`: when given and stale, the action is refused (409)."""
 
     version = Id(load_default=None)

@@ -8,6 +8,8 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from casework.auth.permissions import Permission, require
+from casework.blueprints.api.bs_dates import InputSchema, OutputSchema
+from casework.blueprints.api.schemas import PeriodSchema
 from casework.domain import workflow
 from casework.extensions import db
 from casework.reports import files
@@ -18,7 +20,7 @@ from casework.services import reports as service
 blp = Blueprint("api_reports", __name__, description="Aggregate reports")
 
 
-class SummaryQuerySchema(ma.Schema):
+class SummaryQuerySchema(InputSchema):
     group_by = fields.String(
         load_default="",
         metadata={
@@ -42,7 +44,7 @@ class SummaryQuerySchema(ma.Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
 
 
-class FigureSchema(ma.Schema):
+class FigureSchema(OutputSchema):
     class Meta:
         unknown = ma.INCLUDE
 
@@ -50,7 +52,7 @@ class FigureSchema(ma.Schema):
     suppressed = fields.Boolean()
 
 
-class SummarySchema(ma.Schema):
+class SummarySchema(OutputSchema):
     rows = fields.List(
         fields.Dict(),
         metadata={"description": "{dimension: code, …, count: N or null, suppressed: bool}"},
@@ -63,7 +65,7 @@ class SummarySchema(ma.Schema):
     threshold = fields.Integer()
     subject = fields.String()
     group_by = fields.List(fields.String())
-    period = fields.Dict()
+    period = fields.Nested(PeriodSchema)
 
 
 def _figure(report, figure) -> dict:
@@ -111,5 +113,5 @@ def summary(args):
         "threshold": report.threshold,
         "subject": report.spec.subject,
         "group_by": list(report.spec.group_by),
-        "period": report.spec.period.as_dict(),
+        "period": report.spec.period,
     }

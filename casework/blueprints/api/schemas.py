@@ -5,39 +5,40 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from casework.blueprints.api.bs_dates import InputSchema, OutputSchema
 from casework.domain import codes
 from casework.domain.ids import MAX_ID
 
 
-class ErrorSchema(ma.Schema):
+class ErrorSchema(OutputSchema):
     error = fields.Dict(metadata={"description": "{code, message, fields: {name: [messages]}}"})
 
 
-class PageQuerySchema(ma.Schema):
+class PageQuerySchema(InputSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
 
-class ListSchema(ma.Schema):
+class ListSchema(OutputSchema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
 
 
-class ProvinceSchema(ma.Schema):
+class ProvinceSchema(OutputSchema):
     id = fields.Integer()
     name_en = fields.String()
     name_ne = fields.String()
 
 
-class DistrictSchema(ma.Schema):
+class DistrictSchema(OutputSchema):
     id = fields.Integer()
     province_id = fields.Integer()
     name_en = fields.String()
     name_ne = fields.String()
 
 
-class LocalLevelSchema(ma.Schema):
+class LocalLevelSchema(OutputSchema):
     id = fields.Integer()
     district_id = fields.Integer()
     category = fields.String()
@@ -54,7 +55,7 @@ class LocalLevelListSchema(ListSchema):
     items = fields.List(fields.Nested(LocalLevelSchema))
 
 
-class ConsentSchema(ma.Schema):
+class ConsentSchema(InputSchema):
     given = fields.Boolean(required=True)
     date = fields.Date(allow_none=True, load_default=None)
     purposes = fields.List(
@@ -62,7 +63,7 @@ class ConsentSchema(ma.Schema):
     )
 
 
-class DocumentSchema(ma.Schema):
+class DocumentSchema(InputSchema):
     doc_type = fields.String(required=True, validate=validate.OneOf(list(codes.DOCUMENT_TYPES)))
     number = fields.String(required=True)
     issuing_country = fields.String(allow_none=True, load_default=None)
@@ -78,7 +79,7 @@ def Id(**kwargs) -> fields.Integer:  # noqa: N802  (reads as a field type)
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
-class BeneficiaryWriteSchema(ma.Schema):
+class BeneficiaryWriteSchema(InputSchema):
     """Fields of a beneficiary that a client may send; rules are checked by the service."""
 
     given_name = fields.String()
@@ -132,13 +133,34 @@ class BeneficiaryQuerySchema(PageQuerySchema):
     office = fields.String(load_default=None)
 
 
-class DocumentOutSchema(ma.Schema):
+class DocumentOutSchema(OutputSchema):
     doc_type = fields.String()
     number = fields.String()
     issuing_country = fields.String(allow_none=True)
 
 
-class BeneficiarySchema(ma.Schema):
+class SameObject(fields.Nested):
+    """A nested object made of the parent's own attributes (`consent` from `consent_*`)."""
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return obj
+
+
+class ConsentOutSchema(OutputSchema):
+    given = fields.Boolean(attribute="consent_given")
+    date = fields.Date(attribute="consent_date", allow_none=True)
+    purposes = fields.Function(lambda b: list(b.consent_purposes or []))
+
+
+class PeriodSchema(OutputSchema):
+    """A report's period: its first and last days (null when open), or a fiscal year."""
+
+    start = fields.Date(data_key="from", allow_none=True)
+    end = fields.Date(data_key="to", allow_none=True)
+    fiscal_year = fields.String(allow_none=True)
+
+
+class BeneficiarySchema(OutputSchema):
     id = fields.Integer()
     registration_number = fields.String()
     given_name = fields.String()
@@ -158,18 +180,11 @@ class BeneficiarySchema(ma.Schema):
     relationship_to_head = fields.String()
     # Set by the service for the caller (sensitive ones may be hidden); empty if not set.
     vulnerabilities = fields.Function(lambda b: getattr(b, "shown_vulnerabilities", []))
-    consent = fields.Method("dump_consent")
+    consent = SameObject(ConsentOutSchema)
     documents = fields.List(fields.Nested(DocumentOutSchema))
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
-
-    def dump_consent(self, obj) -> dict:
-        return {
-            "given": obj.consent_given,
-            "date": obj.consent_date.isoformat() if obj.consent_date else None,
-            "purposes": list(obj.consent_purposes or []),
-        }
 
 
 class BeneficiarySummarySchema(BeneficiarySchema):
@@ -183,7 +198,7 @@ class BeneficiaryListSchema(ListSchema):
     items = fields.List(fields.Nested(BeneficiarySummarySchema))
 
 
-class MatchQuerySchema(ma.Schema):
+class MatchQuerySchema(InputSchema):
     given_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     family_name = fields.String(load_default="", validate=validate.Length(max=100))
     date_of_birth = fields.Date(load_default=None)
@@ -192,7 +207,7 @@ class MatchQuerySchema(ma.Schema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
 
-class MatchSchema(ma.Schema):
+class MatchSchema(OutputSchema):
     id = fields.Integer(attribute="beneficiary.id")
     score = fields.Float()
     registration_number = fields.String(attribute="beneficiary.registration_number")
@@ -204,5 +219,5 @@ class MatchSchema(ma.Schema):
     office = fields.String(attribute="beneficiary.office_code")
 
 
-class MatchListSchema(ma.Schema):
+class MatchListSchema(OutputSchema):
     items = fields.List(fields.Nested(MatchSchema))
