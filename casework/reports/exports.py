@@ -16,8 +16,10 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import IO, Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, select
@@ -34,8 +36,10 @@ from casework.auth.permissions import (
     story_hidden,
     visible_offices,
 )
-from casework.domain import codes, workflow
+from casework.domain import codes, conflict, reintegration, resettlement, workflow
+from casework.domain.calendar import CALENDARS, bs_iso
 from casework.domain.conflict import SENSITIVE_VULNERABILITIES
+from casework.domain.periods import NEPAL
 from casework.errors import NotFound, ValidationError
 from casework.extensions import db
 from casework.models import (
@@ -60,6 +64,7 @@ MAX_PASSWORD = 256
 YIELD_PER = 1000  # rows fetched from the database at a time
 FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX)"}
 RESTRICTED = "restricted"
+LANGUAGES = ("en", "ne")
 
 Assignee = aliased(User, name="assignee")
 IncidentDistrict = aliased(District, name="incident_district")
@@ -86,6 +91,24 @@ class Column:
     # SQL, per row: true where the user may not see this value; it is then replaced by hide().
     hidden_when: Callable[[User], ColumnElement[bool]] | None = None
     hide: Callable[[Any], Any] = _restricted
+    labels: dict | None = None  # code -> lazy label, for exports in a language but English
+    nepali: ColumnElement | None = None  # the expression of a Nepali export (a name_ne)
+
+    def expression(self, language: str) -> ColumnElement:
+        return self.nepali if language == "ne" and self.nepali is not None else self.expr
+
+    @property
+    def python_type(self) -> type | None:
+        try:
+            return self.expr.type.python_type
+        except NotImplementedError:  # JSON lists
+            return None
+
+    @property
+    def is_date(self) -> bool:
+        """A date or a moment: it gets a BS companion column when BS is asked for."""
+        kind = self.python_type
+        return kind is not None and issubclass(kind, date)
 
 
 @dataclass(frozen=True)
@@ -127,13 +150,13 @@ BENEFICIARIES = Dataset(
         Column("given_name", _l("Given name"), Beneficiary.given_name, True),
         Column("family_name", _l("Family name"), Beneficiary.family_name, True),
         Column("name_ne", _l("Name in Devanagari"), Beneficiary.name_ne),
-        Column("sex", _l("Sex"), Beneficiary.sex, True),
+        Column("sex", _l("Sex"), Beneficiary.sex, True, labels=codes.SEX),
         Column("date_of_birth", _l("Date of birth"), Beneficiary.date_of_birth, True),
         Column("dob_estimated", _l("Date of birth is estimated"), Beneficiary.dob_estimated),
         Column("nationality", _l("Nationality"), Beneficiary.nationality),
         Column("phone", _l("Phone"), Beneficiary.phone),
-        Column("district", _l("District"), District.name_en, True),
-        Column("local_level", _l("Local level"), LocalLevel.name_en),
+        Column("district", _l("District"), District.name_en, True, nepali=District.name_ne),
+        Column("local_level", _l("Local level"), LocalLevel.name_en, nepali=LocalLevel.name_ne),
         Column("ward", _l("Ward"), Beneficiary.ward),
         Column("office", _l("Office"), Beneficiary.office_code, True),
         Column("consent_given", _l("Consent given"), Beneficiary.consent_given),
@@ -142,6 +165,7 @@ BENEFICIARIES = Dataset(
             _l("Consent covers"),
             Beneficiary.consent_purposes,
             is_list=True,
+            labels=codes.CONSENT_PURPOSES,
         ),
         Column(
             "vulnerabilities",
@@ -150,6 +174,7 @@ BENEFICIARIES = Dataset(
             is_list=True,
             hidden_when=story_hidden,
             hide=_without_sensitive,
+            labels=codes.VULNERABILITIES,
         ),
         Column("created_at", _l("Registered at (UTC)"), Beneficiary.created_at, True),
     ),
@@ -171,8 +196,8 @@ CASES = Dataset(
     label=_l("Cases"),
     columns=(
         Column("case_number", _l("Case number"), Case.case_number, True),
-        Column("kind", _l("Kind"), Case.kind, True),
-        Column("status", _l("Status"), Case.status, True),
+        Column("kind", _l("Kind"), Case.kind, True, labels=workflow.KINDS),
+        Column("status", _l("Status"), Case.status, True, labels=workflow.STATUSES),
         Column("office", _l("Office"), Case.office_code, True),
         Column("assigned_to", _l("Assigned to"), Assignee.username, True),
         Column(
@@ -186,19 +211,30 @@ CASES = Dataset(
         Column("closed_at", _l("Closed at (UTC)"), Case.closed_at, True),
         Column("host_country", _l("Returned from"), ReturnDetails.host_country),
         Column("return_date", _l("Return date"), ReturnDetails.return_date),
-        Column("return_reason", _l("Reason for return"), ReturnDetails.return_reason),
+        Column(
+            "return_reason",
+            _l("Reason for return"),
+            ReturnDetails.return_reason,
+            labels=reintegration.RETURN_REASONS,
+        ),
         Column(
             "victim_categories",
             _l("Victim categories"),
             ConflictDetails.victim_categories,
             is_list=True,
             hidden_when=sensitive_hidden,
+            labels=conflict.VICTIM_CATEGORIES,
         ),
         Column("incident_date", _l("Incident date"), ConflictDetails.incident_date),
-        Column("incident_district", _l("Incident district"), IncidentDistrict.name_en),
+        Column(
+            "incident_district",
+            _l("Incident district"),
+            IncidentDistrict.name_en,
+            nepali=IncidentDistrict.name_ne,
+        ),
         Column("unhcr_case_number", _l("UNHCR case number"), ResettlementDetails.unhcr_case_number),
         Column("destination_country", _l("Destination"), ResettlementDetails.destination_country),
-        Column("camp", _l("Camp"), ResettlementDetails.camp),
+        Column("camp", _l("Camp"), ResettlementDetails.camp, labels=resettlement.CAMPS),
     ),
     filters=frozenset({"kind", "status", "open_only", "assigned_to"}),
     select_from=lambda stmt: (
@@ -231,9 +267,9 @@ REFERRALS = Dataset(
         ),
         Column("beneficiary_name", _l("Beneficiary's name"), _name(), True),
         Column("provider", _l("Provider"), Provider.name, True),
-        Column("service", _l("Service"), Referral.service, True),
-        Column("urgency", _l("Urgency"), Referral.urgency, True),
-        Column("status", _l("Status"), Referral.status, True),
+        Column("service", _l("Service"), Referral.service, True, labels=codes.SERVICES),
+        Column("urgency", _l("Urgency"), Referral.urgency, True, labels=codes.URGENCY),
+        Column("status", _l("Status"), Referral.status, True, labels=workflow.REFERRAL_STATUSES),
         Column("office", _l("Office"), Referral.office_code, True),
         Column("created_at", _l("Created at (UTC)"), Referral.created_at, True),
         Column("sent_at", _l("Sent at (UTC)"), Referral.sent_at),
@@ -435,30 +471,118 @@ def _conditions(spec: Dataset, given: dict) -> list:
     return conditions
 
 
-def statement(actor: User, spec: Dataset, columns: list[Column], given: dict) -> Select:
+def statement(
+    actor: User, spec: Dataset, columns: list[Column], given: dict, language: str = "en"
+) -> Select:
     """One SELECT of the chosen columns (plus a flag per column the user may not see)."""
-    values = [c.expr.label(c.key) for c in columns]
+    values = [c.expression(language).label(c.key) for c in columns]
     flags = [c.hidden_when(actor).label(f"hidden_{c.key}") for c in columns if c.hidden_when]
     stmt = spec.select_from(select(*values, *flags))
     stmt = spec.scope(actor, stmt).where(*_conditions(spec, given))
     return stmt.order_by(spec.order)
 
 
-def _rows(columns: list[Column], result) -> Iterator[list]:
-    """The cells of each row: lists joined, values the user may not see replaced."""
+def _rows(columns: list[Column], result, reading: Reading | None = None) -> Iterator[list]:
+    """The cells of each row: values the user may not see replaced, codes labelled (in a
+    language but English), lists joined, and a BS companion after each date if asked."""
     width = len(columns)
     guarded = [(i, c.hide) for i, c in enumerate(columns) if c.hidden_when]
     guards = [(i, width + n, hide) for n, (i, hide) in enumerate(guarded)]
     lists = [i for i, c in enumerate(columns) if c.is_list]
+    labelled = reading.labels if reading else ()
+    # From the right, so that each insertion leaves the places still to come where they are.
+    companions = sorted(reading.companions, reverse=True) if reading else ()
     for row in result:
         cells = list(row[:width])
         for i, flag, hide in guards:
             if row[flag]:
                 cells[i] = hide(cells[i])
+        for i, names in labelled:
+            value = cells[i]
+            if isinstance(value, list):
+                cells[i] = [names.get(v, v) for v in value]
+            else:
+                cells[i] = names.get(value, value)
         for i in lists:
             if isinstance(cells[i], list):
                 cells[i] = ", ".join(str(v) for v in cells[i])
+        for i in companions:
+            cells.insert(i + 1, bs_text(cells[i]))
         yield cells
+
+
+# --- how the file reads: language and calendar ------------------------------------------
+#
+# An English export is the data contract: its header row is the column keys (the API's
+# `columns=` names) and its values are the codes DESIGN.md lists, so scripts can rely on
+# them. An export in Nepali is written for people: the header row is the columns' names,
+# codes are their labels, districts and local levels their Devanagari names (name_ne),
+# yes/no are words. Labels are translated once per export, never per row.
+#
+# With the BS calendar (`bs` or `both`), each date and moment column is followed by a
+# `<key>_bs` column (in Nepali: "<name> (BS)") holding its BS date, `YYYY-MM-DD`, in Latin
+# digits; a moment's BS date is that of its day in Nepal. The AD column stays: BS only
+# would leave a file no spreadsheet can sort or compute with, nor join to the API's AD
+# dates. Exports never use Devanagari digits: they are data. Outside the BS range
+# (BS 1975-2100) the companion is empty.
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one export is written, decided before its first row."""
+
+    header: list[str]
+    labels: list[tuple[int, dict]]  # (column, {value: text}) for the columns labelled
+    companions: list[int]  # the date columns followed by their BS date
+
+
+def reading(columns: list[Column], language: str, calendar: str) -> Reading:
+    with_bs = calendar in ("bs", "both")
+    companions = [i for i, c in enumerate(columns) if with_bs and c.is_date]
+    if language == "en":
+        header = []
+        for c in columns:
+            header += [c.key, f"{c.key}_bs"] if with_bs and c.is_date else [c.key]
+        return Reading(header, [], companions)
+    with force_locale(language):
+        header = []
+        for c in columns:
+            header.append(str(c.label))
+            if with_bs and c.is_date:
+                header.append(_("%(column)s (BS)", column=str(c.label)))
+        return Reading(header, _labels(columns), companions)
+
+
+def _labels(columns: list[Column]) -> list[tuple[int, dict]]:
+    """Each labelled column's {value: text}, in the current locale."""
+    found = []
+    for i, c in enumerate(columns):
+        names: dict = {}
+        if c.labels:
+            names.update({code: str(label) for code, label in c.labels.items()})
+        if c.python_type is bool:
+            names.update({True: _("Yes"), False: _("No")})
+        if c.hidden_when and c.hide is _restricted:
+            names[RESTRICTED] = _("restricted")
+        if names:
+            found.append((i, names))
+    return found
+
+
+@lru_cache(maxsize=1 << 16)
+def _bs_of_day(day: date) -> str:
+    """A day's BS date (cached: a million rows hold a few thousand distinct days)."""
+    return bs_iso(day) or ""
+
+
+def bs_text(value) -> str:
+    """The BS companion of a cell: a date's BS date, a moment's BS day in Nepal."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        value = moment.astimezone(NEPAL).date()
+    return _bs_of_day(value)
 
 
 # --- the export --------------------------------------------------------------------------
@@ -472,10 +596,13 @@ def export(
     filters: ExportFilters | None = None,
     fmt: str = "csv",
     password: str | None = None,
+    language: str = "en",
+    calendar: str = "ad",
 ) -> ExportFile:
     """Write the export to a temporary file and audit it; the caller commits, then sends.
 
-    `columns` None means the dataset's defaults; `password` puts the file in an AES ZIP.
+    `columns` None means the dataset's defaults; `password` puts the file in an AES ZIP;
+    `language` and `calendar` say how it reads (see Reading above).
     """
     require(actor, Permission.EXPORT_INDIVIDUAL)
     spec = dataset(dataset_name)
@@ -485,22 +612,30 @@ def export(
     if fmt not in FORMATS:
         errors["format"] = [_("Choose CSV or XLSX.")]
     _check_password(password, errors)
+    if language not in LANGUAGES:
+        errors["lang"] = [_("Choose a value from the list.")]
+    if calendar not in CALENDARS:
+        errors["calendar"] = [_("Choose a value from the list.")]
     if errors:
         raise ValidationError(fields=errors)
 
     stem = f"casework-{spec.name}-{given.get('office') or 'all'}-{date.today().isoformat()}"
+    if language != "en":
+        stem = f"{stem}-{language}"
     inner = f"{stem}.{fmt}"
     header = [c.key for c in chosen]
+    how = reading(chosen, language, calendar)
     out = stream.spool()
     try:
         result = db.session.execute(
-            statement(actor, spec, chosen, given).execution_options(yield_per=YIELD_PER)
+            statement(actor, spec, chosen, given, language).execution_options(yield_per=YIELD_PER)
         )
         try:
             if fmt == "xlsx":
-                count = stream.write_xlsx(out, header, _rows(chosen, result), sheet_name=spec.name)
+                rows = _rows(chosen, result, how)
+                count = stream.write_xlsx(out, how.header, rows, sheet_name=spec.name)
             else:
-                count = stream.write_csv(out, header, _rows(chosen, result))
+                count = stream.write_csv(out, how.header, _rows(chosen, result, how))
         finally:
             result.close()
         if password is not None:
@@ -521,6 +656,8 @@ def export(
             "columns": header,
             "format": fmt,
             "encrypted": password is not None,
+            "language": language,
+            "calendar": calendar,
             "rows": count,
         },
         actor=actor,

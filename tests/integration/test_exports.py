@@ -488,6 +488,8 @@ def test_every_export_is_audited_with_filters_and_rows_but_never_the_password(ap
         "columns": ["registration_number", "sex"],
         "format": "xlsx",
         "encrypted": True,
+        "language": "en",
+        "calendar": "ad",
         "rows": 3,
     }
     everything = json.dumps([e.changes for e in db.session.scalars(select(AuditEvent))])

@@ -18,9 +18,10 @@ from casework.blueprints.api.bs_dates import InputSchema
 from casework.blueprints.api.schemas import one_of
 from casework.blueprints.exports.download import send_export
 from casework.domain import codes, workflow
+from casework.domain.calendar import CALENDARS
 from casework.domain.ids import MAX_ID
 from casework.extensions import db
-from casework.reports import exports, stream
+from casework.reports import exports, presentation, stream
 
 blp = Blueprint(
     "api_exports", __name__, description="Individual-level exports (supervisors and admins)"
@@ -54,12 +55,27 @@ class ExportQuerySchema(InputSchema):
     date_from = fields.Date(data_key="from", load_default=None)
     date_to = fields.Date(data_key="to", load_default=None)
     lang = fields.String(
-        load_default=None, metadata={"description": "Language of error messages: en or ne."}
+        load_default=None,
+        validate=one_of(exports.LANGUAGES),
+        metadata={
+            "description": "Language of the file and of error messages: en or ne (default: "
+            "the user's language). An English file has the column keys as its header and "
+            "codes as values; a Nepali file has the columns' Nepali names, labels for codes "
+            "and Devanagari place names."
+        },
+    )
+    calendar = fields.String(
+        load_default=None,
+        validate=one_of(CALENDARS),
+        metadata={
+            "description": "ad, bs or both (default: the user's calendar). With bs or both, "
+            "each date or time column is followed by `<key>_bs`, its BS date (YYYY-MM-DD; "
+            "for a time, the BS date of its day in Nepal; empty outside BS 1975-2100)."
+        },
     )
 
     @ma.post_load
     def split_columns(self, data: dict, **kwargs) -> dict:
-        data.pop("lang", None)  # read by the locale selector, not a filter
         text = (data.pop("columns", "") or "").strip()
         data["columns"] = [c.strip() for c in text.split(",")] if text else None
         return data
@@ -129,6 +145,7 @@ DOWNLOAD = {
 def _download(dataset: str, args: dict, headers: dict):
     columns = args.pop("columns")
     fmt = args.pop("format")
+    style = presentation.choose(args.pop("lang"), args.pop("calendar"))
     result = exports.export(
         current_user,
         dataset,
@@ -136,6 +153,8 @@ def _download(dataset: str, args: dict, headers: dict):
         filters=exports.ExportFilters(**args),
         fmt=fmt,
         password=headers.get("password"),
+        language=style.language,
+        calendar=style.calendar,
     )
     db.session.commit()  # the audit event is stored before a byte is sent
     return send_export(result)

@@ -11,9 +11,11 @@ from casework.auth.permissions import Permission, require
 from casework.blueprints.api.bs_dates import InputSchema, OutputSchema
 from casework.blueprints.api.schemas import PeriodSchema
 from casework.domain import workflow
+from casework.domain.calendar import CALENDARS, DIGITS
 from casework.extensions import db
-from casework.reports import files
+from casework.reports import files, presentation
 from casework.reports.aggregate import DIMENSIONS, SUBJECTS
+from casework.reports.presentation import LANGUAGES
 from casework.reports.suppression import TOTAL
 from casework.services import reports as service
 
@@ -42,6 +44,31 @@ class SummaryQuerySchema(InputSchema):
         metadata={"description": "A Nepali fiscal year such as 2082/83, instead of from/to."},
     )
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+    # How a file (format=csv|xlsx) is written: casework.reports.presentation.
+    lang = fields.String(
+        load_default=None,
+        validate=validate.OneOf(list(LANGUAGES)),
+        metadata={
+            "description": "Language of the file and of error messages: en or ne. Default: "
+            "the user's language."
+        },
+    )
+    calendar = fields.String(
+        load_default=None,
+        validate=validate.OneOf(CALENDARS),
+        metadata={
+            "description": "Dates of the file (the period, when it was made): ad, bs or both. "
+            "Default: the user's calendar."
+        },
+    )
+    digits = fields.String(
+        load_default=None,
+        validate=validate.OneOf(DIGITS),
+        metadata={
+            "description": "latin or devanagari digits in an XLSX's text (its counts stay "
+            "numbers; a CSV is always in Latin digits). Default: the user's digits."
+        },
+    )
 
 
 class FigureSchema(OutputSchema):
@@ -100,11 +127,12 @@ def aggregate_only() -> None:
 def summary(args):
     """Counts grouped by up to three dimensions; small counts are suppressed (null)."""
     file_format = args.pop("format")
+    style = presentation.choose(args.pop("lang"), args.pop("calendar"), args.pop("digits"))
     report = service.run(current_user, service.parse_spec(**args))
     if file_format != "json":
-        service.record_download(current_user, report.spec, file_format)
+        service.record_download(current_user, report.spec, file_format, style)
         db.session.commit()
-        return files.file_response(report, file_format)
+        return files.file_response(report, file_format, style)
     grand = report.grand_total
     return {
         "rows": [_figure(report, f) for f in report.cells],

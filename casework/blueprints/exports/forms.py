@@ -15,6 +15,7 @@ from wtforms.validators import EqualTo, Optional
 from casework.blueprints.forms_common import MultiCheckboxField, OptionalIntSelectField
 from casework.domain import codes, workflow
 from casework.reports import exports
+from casework.reports.presentation import LANGUAGES
 
 
 def _choices(table: dict) -> list[tuple[str, str]]:
@@ -27,6 +28,12 @@ class ExportForm(FlaskForm):
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
     format = SelectField(_l("Format"), choices=list(exports.FORMATS.items()), validate_choice=False)
+    # How the file reads (casework.reports.exports, Reading): the defaults are the user's.
+    language = SelectField(_l("Language of the file"), choices=list(LANGUAGES.items()))
+    calendar = SelectField(
+        _l("Dates"),
+        choices=[("ad", _l("AD")), ("both", _l("AD, each with its BS date beside it"))],
+    )
     password = PasswordField(
         _l(
             "Password for an encrypted ZIP (optional, at least %(n)d characters)",

@@ -11,13 +11,13 @@ from casework.blueprints.exports.forms import FORMS, ExportForm
 from casework.blueprints.forms_common import apply_errors
 from casework.errors import ValidationError
 from casework.extensions import db
-from casework.reports import exports
+from casework.reports import exports, presentation
 from casework.services import reference
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
 # The service names fields as the API does; these are the form's names for them.
-FORM_NAMES = {"from": "date_from", "to": "date_to", "open": "open_only"}
+FORM_NAMES = {"from": "date_from", "to": "date_to", "open": "open_only", "lang": "language"}
 
 
 @bp.get("/")
@@ -47,7 +47,10 @@ def export(dataset: str):
     """The form (GET); the download, or the form with its errors (POST)."""
     require(current_user, Permission.EXPORT_INDIVIDUAL)
     spec = exports.dataset(dataset)  # 404 for a dataset that does not exist
-    form = FORMS[spec.name]()
+    own = presentation.choose()
+    form = FORMS[spec.name](
+        language=own.language, calendar="ad" if own.calendar == "ad" else "both"
+    )
     _prepare(form, spec)
     status = 200
     if request.method == "GET":
@@ -61,6 +64,8 @@ def export(dataset: str):
                 filters=form.filters(),
                 fmt=form.format.data,
                 password=form.password.data or None,
+                language=form.language.data,
+                calendar=form.calendar.data,
             )
         except ValidationError as error:
             db.session.rollback()

@@ -10,14 +10,25 @@ from wtforms import DateField, Form, SelectField, StringField
 from wtforms.validators import Optional
 
 from casework.domain import periods, workflow
+from casework.domain.calendar import latin_digits
+from casework.i18n import Preferences
 from casework.reports.aggregate import DIMENSIONS, MAX_DIMENSIONS, SUBJECTS
+from casework.reports.presentation import LANGUAGES
+
+CALENDAR_CHOICES = [
+    ("ad", _l("AD (Gregorian)")),
+    ("bs", _l("BS (Bikram Sambat)")),
+    ("both", _l("AD and BS")),
+]
+DIGIT_CHOICES = [("latin", _l("Latin (0–9)")), ("devanagari", _l("Devanagari (०–९)"))]
 
 
-def fiscal_year_choices(today: date | None = None) -> list[tuple[str, str]]:
-    """The current fiscal year and the ten before it, newest first."""
-    current = int(periods.fiscal_year_of(today or date.today())[:4])
+def fiscal_year_choices(today: date | None = None, write=latin_digits) -> list[tuple[str, str]]:
+    """The current fiscal year and the ten before it, newest first (shown with `write`'s
+    digits; the value stays in Latin digits)."""
+    current = int(periods.fiscal_year_of(today or periods.nepal_today())[:4])
     years = [f"{y}/{(y + 1) % 100:02d}" for y in range(current, current - 11, -1)]
-    return [("", "—")] + [(fy, fy) for fy in years]
+    return [("", "—")] + [(fy, write(fy)) for fy in years]
 
 
 class ReportForm(Form):
@@ -32,14 +43,22 @@ class ReportForm(Form):
     fiscal_year = SelectField(_l("Fiscal year (BS)"), validate_choice=False)
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
+    # How the report is written (page and files); the defaults are the user's own
+    # language, calendar and digits (casework.reports.presentation.choose).
+    language = SelectField(_l("Language of the report"), choices=list(LANGUAGES.items()))
+    calendar = SelectField(_l("Dates in"), choices=CALENDAR_CHOICES)
+    digits = SelectField(_l("Digits"), choices=DIGIT_CHOICES)
 
-    def set_choices(self, offices) -> None:
+    def style(self) -> Preferences:
+        return Preferences(self.language.data, self.calendar.data, self.digits.data)
+
+    def set_choices(self, offices, write=latin_digits) -> None:
         dimensions = [("", "—")] + [(code, d.label) for code, d in DIMENSIONS.items()]
         for name in self.dimension_fields():
             getattr(self, name).choices = dimensions
         self.kind.choices = [("", _l("All kinds"))] + list(workflow.KINDS.items())
         self.office.choices = [("", _l("All offices"))] + [(o.code, o.name) for o in offices]
-        self.fiscal_year.choices = fiscal_year_choices()
+        self.fiscal_year.choices = fiscal_year_choices(write=write)
 
     @staticmethod
     def dimension_fields() -> list[str]:

@@ -12,7 +12,7 @@ from casework.blueprints.forms_common import apply_errors
 from casework.blueprints.reports.forms import ReportForm, SaveReportForm, builder_args
 from casework.errors import ValidationError
 from casework.extensions import db
-from casework.reports import files
+from casework.reports import files, presentation
 from casework.services import reference
 from casework.services import reports as service
 
@@ -25,8 +25,12 @@ def aggregate_only() -> None:
 
 
 def _form() -> ReportForm:
-    form = ReportForm(request.args)
-    form.set_choices(reference.offices())
+    """The builder's form; the report's language, calendar and digits default to the
+    user's own, and the query string may choose others (a Nepali file from an English
+    interface). Not `lang=`: that would switch the whole interface (casework.i18n)."""
+    own = presentation.choose()
+    form = ReportForm(request.args, language=own.language, calendar=own.calendar, digits=own.digits)
+    form.set_choices(reference.offices(), write=presentation.digits_of(own))
     return form
 
 
@@ -64,7 +68,7 @@ def builder():
         "reports/builder.html",
         form=form,
         report=report,
-        about=service.describe(report) if report else [],
+        table=presentation.present(report, form.style()) if report else None,
         saved=service.saved_reports(current_user),
         save_form=SaveReportForm(),
         delete_form=EmptyForm(),
@@ -81,9 +85,10 @@ def download():
     report = _build(form)
     if report is None:
         return builder()
-    service.record_download(current_user, report.spec, file_format)
+    style = form.style()
+    service.record_download(current_user, report.spec, file_format, style)
     db.session.commit()
-    return files.file_response(report, file_format)
+    return files.file_response(report, file_format, style)
 
 
 @bp.post("/saved")
