@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import numbers
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 
 from casework.auth.permissions import Permission, can
-from casework.domain import codes, conflict, reintegration, resettlement, workflow
+from casework.domain import calendar, codes, conflict, reintegration, resettlement, workflow
 from casework.extensions import db
+from casework.i18n import preferences
 from casework.models import Country, District
+from casework.services import reference
 
 
 def _label(table: dict, code: str | None) -> str:
     if code is None or code == "":
         return "—"
     return str(table.get(code, code))
+
+
+def _in_readers_digits(text: str) -> str:
+    if preferences().digits == "devanagari":
+        return calendar.devanagari_digits(text)
+    return text
 
 
 def url_with(**changes) -> str:
@@ -53,15 +62,37 @@ def register_template_helpers(app: Flask) -> None:
     def district_name(district_id: int | None) -> str:
         if district_id is None:
             return "—"
-        district = db.session.get(District, district_id)
-        return district.name_en if district else "—"
+        return reference.shown_name(db.session.get(District, district_id))
+
+    @app.template_global()
+    def place_name(place) -> str:
+        """A province, district or local level in the script of the interface."""
+        return reference.shown_name(place)
 
     @app.template_global()
     def country_name(code: str | None) -> str:
         if not code:
             return "—"
         country = db.session.get(Country, code)
-        return country.name if country else code
+        return reference.country_shown_name(code, country.name) if country else code
+
+    @app.template_filter("number")
+    def format_number(value) -> str:
+        """A count to read: grouped as the interface language groups (English 1,234,567;
+        Nepali 12,34,567), in the reader's digits. Text (a suppressed count such as "<5")
+        only has its digits changed. Not for ids, registration or phone numbers."""
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, numbers.Number) and not isinstance(value, bool):
+            value = format_decimal(value)
+        return _in_readers_digits(value if isinstance(value, str) else str(value))
+
+    @app.template_filter("digits")
+    def format_digits(text) -> str:
+        """A translated sentence with counts in it ("Page 2 of 9", "12 people") in the
+        reader's digits: the message keeps its %(n)d placeholder and its translation."""
+        # str.translate on Markup keeps it Markup: the sentence is not escaped twice.
+        return _in_readers_digits(text if isinstance(text, str) else str(text))
 
     @app.template_global()
     def dimension_label(code: str) -> str:

@@ -24,7 +24,8 @@ import hashlib
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_logged_in
@@ -38,6 +39,10 @@ PUBLIC_ENDPOINTS = {"auth.login", "main.healthz", "static", "bootstrap.static"}
 # login_user just before it signals) and the interface language the person chose.
 _KEPT_AT_SIGN_IN = ("_user_id", "_fresh", "_id", "lang")
 SIGNED_IN_AT, SEEN_AT = "signed_in_at", "seen_at"
+# Set when a session ends: its language stays, so the sign-in page that follows speaks it,
+# but it was not chosen there, so the next sign-in starts from the profile's language. A
+# switch (?lang=) on the sign-in page clears the mark: that choice then lasts the session.
+LANGUAGE_CARRIED_OVER = "lang_carried_over"
 
 
 def init_login(app: Flask) -> None:
@@ -49,6 +54,7 @@ def init_login(app: Flask) -> None:
     app.before_request(_identify_api_caller)
     limiter.init_app(app)  # its check runs between the two hooks (see the docstring)
     app.before_request(_authenticate)
+    app.before_request(_note_language_switch)
 
 
 @login_manager.user_loader
@@ -70,6 +76,8 @@ def is_api_request() -> bool:
 def _start_session(sender, user, **extra) -> None:
     """Rotate the session at sign-in and start its clocks."""
     kept = {key: session[key] for key in _KEPT_AT_SIGN_IN if key in session}
+    if session.get(LANGUAGE_CARRIED_OVER):
+        kept.pop("lang", None)  # not chosen on the sign-in page: the profile's applies
     session.clear()
     session.update(kept)
     session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
@@ -109,12 +117,27 @@ def _check_session_clocks():
     return _end_session(message)
 
 
+def shown_language() -> str:
+    return str(get_locale() or "en")
+
+
+def carry_language_over(language: str) -> None:
+    """At the end of a session (after logout_user): the sign-in page that follows speaks
+    the language the person was using (see LANGUAGE_CARRIED_OVER)."""
+    session["lang"] = language
+    session[LANGUAGE_CARRIED_OVER] = True
+
+
+def _note_language_switch() -> None:
+    if request.args.get("lang") in current_app.config["LANGUAGES"]:
+        session.pop(LANGUAGE_CARRIED_OVER, None)
+
+
 def _end_session(message: str):
-    language = session.get("lang")
+    language = shown_language()
     logout_user()
     session.clear()
-    if language:
-        session["lang"] = language
+    carry_language_over(language)
     flash(message, "warning")
     return redirect(url_for("auth.login", next=_where_they_were()))
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from casework import audit
 from casework.auth.permissions import Permission, Role, require, two_factor_required
 from casework.domain import lockout, passwords
+from casework.domain.calendar import CALENDARS, DIGITS
 from casework.errors import NotFound, StaleVersion, ValidationError
 from casework.extensions import db
 from casework.models import ApiToken, Office, User, get_by_id, utcnow
@@ -173,6 +174,47 @@ def change_own_password(user: User, current: str, new: str) -> None:
     )
 
 
+LANGUAGES = ("en", "ne")
+
+
+@dataclass(frozen=True)
+class PreferencesInput:
+    language: str
+    calendar: str
+    digits: str
+
+
+def _preference_errors(choice: PreferencesInput) -> dict[str, list[str]]:
+    allowed = {"language": LANGUAGES, "calendar": CALENDARS, "digits": DIGITS}
+    return {
+        name: [_("Choose one of the options offered.")]
+        for name, options in allowed.items()
+        if getattr(choice, name) not in options
+    }
+
+
+def save_own_preferences(user: User, choice: PreferencesInput) -> None:
+    """The user chooses the language, calendar and digits the interface uses for them.
+    Like a password change, it is the user's own edit: the version (which counts an admin's
+    edits) does not move, so an admin's open form on the account does not go stale."""
+    if errors := _preference_errors(choice):
+        raise ValidationError(fields=errors)
+    before = {"language": user.language, "calendar": user.calendar, "digits": user.digits}
+    after = {"language": choice.language, "calendar": choice.calendar, "digits": choice.digits}
+    if before == after:
+        return
+    for key, value in after.items():
+        setattr(user, key, value)
+    db.session.flush()
+    audit.record(
+        "user.preferences",
+        object_type="user",
+        object_id=user.id,
+        changes=audit.diff(before, after),
+        actor=user,
+    )
+
+
 def record_logout(user: User) -> None:
     """Sign-out ends every session of the user, including any copy of the cookie."""
     user.end_sessions()
@@ -186,6 +228,7 @@ class UserInput:
     office_code: str
     full_name: str = ""
     password: str = ""
+    language: str = "en"  # the interface language of the new account (it may change it)
 
 
 def _check_role_and_office(role: str, office_code: str, errors: dict) -> None:
@@ -212,6 +255,8 @@ def create_user(actor: User | None, data: UserInput) -> User:
         errors["full_name"] = [_("At most %(n)d characters.", n=120)]
     if problems := _password_errors(data.password, username):
         errors["password"] = problems
+    if data.language not in LANGUAGES:
+        errors["language"] = [_("Choose one of the options offered.")]
     if errors:
         raise ValidationError(fields=errors)
     user = User(
@@ -220,6 +265,7 @@ def create_user(actor: User | None, data: UserInput) -> User:
         role=data.role,
         office_code=data.office_code,
         password_hash=hash_password(data.password),
+        language=data.language,
         active=True,
         # An account an admin made must choose its own password at first sign-in; the
         # operator's command line sets a password the user chose (or a service account's).

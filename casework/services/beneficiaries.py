@@ -37,6 +37,7 @@ from casework.models import (
     utcnow,
 )
 from casework.services.numbering import take_numbers
+from casework.services.reference import shown_name
 
 # The fields a caseworker sets; the rest (number, office, keys, stamps) are the system's.
 EDITABLE_FIELDS = (
@@ -146,7 +147,7 @@ def _check_place(record: dict, add) -> None:
     if level is None or level.district_id != district_id:
         add("local_level_id", _("This local level is not in the chosen district."))
     elif isinstance(record.get("ward"), int) and record["ward"] > level.wards:
-        add("ward", _("%(name)s has %(n)d wards.", name=level.name_en, n=level.wards))
+        add("ward", _("%(name)s has %(n)d wards.", name=shown_name(level), n=level.wards))
 
 
 def _next_registration_number(office_code: str) -> str:

@@ -1,4 +1,13 @@
-"""Loading and reading reference data (Nepal's divisions, countries, offices)."""
+"""Loading and reading reference data (Nepal's divisions, countries, offices).
+
+Names for people to read are in the script of the interface: a province, district or local
+level by its `name_ne` when the interface speaks Nepali, its `name_en` otherwise; a country
+by CLDR's name in the interface language (Babel's locale data, no extra dependency), or the
+ISO name of the Country table where CLDR has none (and always in English). Lists for forms
+are sorted by the name shown, in Python: the same order on SQLite and PostgreSQL whatever
+their collation; Devanagari's code points follow the order of its alphabet closely enough
+for a reader to find a name. The API keeps both names and its own order (by `name_en`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,7 @@ import csv
 from pathlib import Path
 
 import pycountry
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from casework import audit
@@ -84,3 +94,55 @@ def countries() -> list[Country]:
 
 def offices() -> list[Office]:
     return list(db.session.scalars(select(Office).order_by(Office.code)))
+
+
+def _interface_locale():
+    return get_locale()  # Flask-Babel's: honours force_locale (reports made in Nepali)
+
+
+def shown_name(place: Province | District | LocalLevel | None) -> str:
+    """A division's name in the script of the interface ("—" for none)."""
+    if place is None:
+        return "—"
+    locale = _interface_locale()
+    if locale is not None and locale.language == "ne" and place.name_ne:
+        return place.name_ne
+    return place.name_en
+
+
+def country_shown_name(code: str, iso_name: str | None = None) -> str:
+    """A country's name in the interface language; the ISO name (English) where CLDR has
+    none for that language, or the code itself for an unknown one."""
+    locale = _interface_locale()
+    if locale is not None and locale.language != "en":
+        translated = locale.territories.get(code)
+        if translated:
+            return translated
+    return iso_name or code
+
+
+def _sorted_choices(pairs) -> list[tuple]:
+    return sorted(pairs, key=lambda pair: (pair[1].casefold(), pair[0]))
+
+
+def district_choices() -> list[tuple[int, str]]:
+    """(id, shown name) of every district, for selects."""
+    return _sorted_choices((d.id, shown_name(d)) for d in districts())
+
+
+def local_level_choices(district_id: int | None) -> list[tuple[int, str]]:
+    """(id, shown name) of a district's local levels, for selects; none without a district."""
+    if not district_id:
+        return []
+    return _sorted_choices((lv.id, shown_name(lv)) for lv in local_levels(district_id))
+
+
+def local_levels_shown(district_id: int) -> list[tuple[LocalLevel, str]]:
+    """A district's local levels with their shown names, sorted by them (the look-up JSON)."""
+    named = [(lv, shown_name(lv)) for lv in local_levels(district_id)]
+    return sorted(named, key=lambda pair: (pair[1].casefold(), pair[0].id))
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(code, shown name) of every country, for selects."""
+    return _sorted_choices((c.code, country_shown_name(c.code, c.name)) for c in countries())

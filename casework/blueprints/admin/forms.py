@@ -11,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import EqualTo, Optional
 
+from casework.blueprints.auth.forms import LANGUAGE_CHOICES
 from casework.domain import codes
 
 
@@ -19,6 +20,8 @@ class UserCreateForm(FlaskForm):
     full_name = StringField(_l("Full name"))
     role = SelectField(_l("Role"), choices=codes.choices(codes.ROLES), validate_choice=False)
     office_code = SelectField(_l("Office"), choices=[], validate_choice=False)
+    # Only at creation: afterwards the language is the user's own choice (their account page).
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=False)
     password = PasswordField(_l("Password (at least 12 characters)"))
     confirm = PasswordField(
         _l("Repeat the password"), validators=[EqualTo("password", _l("The passwords differ."))]

@@ -48,6 +48,7 @@ def new_user():
             form.office_code.data,
             form.full_name.data or "",
             form.password.data or "",
+            language=form.language.data or "en",
         )
         try:
             user = accounts.create_user(current_user, data)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 
@@ -41,3 +41,28 @@ class PasswordConfirmForm(FlaskForm):
     """A button that needs the user's password (turning two-factor off)."""
 
     password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=256)])
+
+
+# Each language is named in its own script, so a person who reads only that one finds it.
+LANGUAGE_CHOICES = [("en", "English"), ("ne", "नेपाली")]
+
+
+class PreferencesForm(FlaskForm):
+    """Language, calendar and digits. The choices are checked by the service (named field
+    errors), not here, as for the other account forms."""
+
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=False)
+    calendar = SelectField(
+        _l("Calendar for dates"),
+        choices=[
+            ("ad", _l("AD (Gregorian)")),
+            ("bs", _l("BS (Bikram Sambat)")),
+            ("both", _l("Both, BS and AD")),
+        ],
+        validate_choice=False,
+    )
+    digits = SelectField(
+        _l("Digits"),
+        choices=[("latin", _l("Latin: 0 1 2 3")), ("devanagari", _l("Devanagari: ० १ २ ३"))],
+        validate_choice=False,
+    )

@@ -17,10 +17,12 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from casework.auth import sign_in_steps
+from casework.auth.login import carry_language_over, shown_language
 from casework.auth.permissions import two_factor_required
 from casework.blueprints.auth.forms import (
     ChangePasswordForm,
@@ -28,6 +30,7 @@ from casework.blueprints.auth.forms import (
     EmptyForm,
     LoginForm,
     PasswordConfirmForm,
+    PreferencesForm,
     TokenForm,
 )
 from casework.blueprints.forms_common import apply_errors, safe_next
@@ -79,9 +82,11 @@ def login():
 
 
 def _end_session() -> None:
+    language = shown_language()
     sign_in_steps.forget()
     session.pop(_NEXT, None)
     logout_user()
+    carry_language_over(language)
 
 
 @bp.route("/two-factor", methods=["GET", "POST"], endpoint="two_factor")
@@ -230,9 +235,38 @@ def account():
         new_token = accounts.create_token(current_user, current_user, form.name.data)
         db.session.commit()
         form = TokenForm(formdata=None)
+    return _account_page(form, new_token=new_token)
+
+
+@bp.post("/preferences")
+def preferences():
+    """Save the language, calendar and digits; the language applies from this response on."""
+    form = PreferencesForm()
+    if not form.validate_on_submit():
+        return _account_page(preferences_form=form), 422
+    choice = accounts.PreferencesInput(form.language.data, form.calendar.data, form.digits.data)
+    try:
+        accounts.save_own_preferences(current_user, choice)
+    except ValidationError as error:
+        db.session.rollback()
+        apply_errors(form, error)
+        return _account_page(preferences_form=form), 422
+    db.session.commit()
+    # The session's language wins over the profile (casework.i18n): set it to the choice,
+    # or a switch made earlier in this session would hide the new preference.
+    session["lang"] = choice.language
+    with force_locale(choice.language):
+        flash(_("Your language and date preferences are saved."), "success")
+    return redirect(url_for("auth.account"))
+
+
+def _account_page(token_form=None, new_token=None, preferences_form=None):
     return render_template(
         "auth/account.html",
-        form=form,
+        form=token_form if token_form is not None else TokenForm(formdata=None),
+        preferences_form=preferences_form
+        if preferences_form is not None
+        else PreferencesForm(formdata=None, obj=current_user),
         new_token=new_token,
         tokens=accounts.tokens_of(current_user, current_user),
         revoke_form=EmptyForm(),

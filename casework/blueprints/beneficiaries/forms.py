@@ -56,12 +56,12 @@ class BeneficiaryForm(FlaskForm):
     documents = FieldList(FormField(DocumentForm), min_entries=2, max_entries=6)
 
     def set_choices(self, districts, local_levels, countries) -> None:
-        self.district_id.choices = [("", "—")] + [(d.id, d.name_en) for d in districts]
-        self.local_level_id.choices = [("", "—")] + [(lv.id, lv.name_en) for lv in local_levels]
-        country_choices = [(c.code, c.name) for c in countries]
-        self.nationality.choices = country_choices
+        """Each a list of (value, shown name) pairs (casework.services.reference)."""
+        self.district_id.choices = [("", "—")] + districts
+        self.local_level_id.choices = [("", "—")] + local_levels
+        self.nationality.choices = countries
         for entry in self.documents:
-            entry.form.issuing_country.choices = [("", "—")] + country_choices
+            entry.form.issuing_country.choices = [("", "—")] + countries
 
     def data_for_service(self) -> dict:
         data = {name: self[name].data for name in _SERVICE_FIELDS}

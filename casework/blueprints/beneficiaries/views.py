@@ -27,7 +27,7 @@ def _page_args() -> tuple[int, int]:
 def index():
     require(current_user, Permission.BENEFICIARY_VIEW)
     form = SearchForm(request.args)
-    form.district_id.choices = [("", "—")] + [(d.id, d.name_en) for d in reference.districts()]
+    form.district_id.choices = [("", "—")] + reference.district_choices()
     offices = visible_offices(current_user) or [o.code for o in reference.offices()]
     form.office.choices = [("", "—")] + [(code, code) for code in offices]
     page, per_page = _page_args()
@@ -47,8 +47,11 @@ def index():
 
 
 def _prepare(form, district_id: int | None) -> None:
-    levels = reference.local_levels(district_id) if district_id else []
-    form.set_choices(reference.districts(), levels, reference.countries())
+    form.set_choices(
+        reference.district_choices(),
+        reference.local_level_choices(district_id),
+        reference.country_choices(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -41,9 +41,7 @@ class ReturnFieldsForm(FlaskForm):
     )
 
     def prepare(self, countries, districts) -> None:
-        self.host_country.choices = [("", "—")] + [
-            (c.code, c.name) for c in countries if c.code != "NP"
-        ]
+        self.host_country.choices = [("", "—")] + [c for c in countries if c[0] != "NP"]
 
     def kind_data(self) -> dict:
         return {
@@ -73,7 +71,7 @@ class ConflictFieldsForm(FlaskForm):
     relief_received = TextAreaField(_l("Relief already received"))
 
     def prepare(self, countries, districts) -> None:
-        self.incident_district_id.choices = [("", "—")] + [(d.id, d.name_en) for d in districts]
+        self.incident_district_id.choices = [("", "—")] + districts
 
     def kind_data(self) -> dict:
         return {
@@ -111,9 +109,9 @@ class ResettlementFieldsForm(FlaskForm):
     more_members = StringField(_l("Other members (registration numbers, separated by commas)"))
 
     def prepare(self, countries, districts) -> None:
-        first = [c for c in countries if c.code in resettlement.DESTINATIONS]
-        rest = [c for c in countries if c.code not in (*resettlement.DESTINATIONS, "NP", "BT")]
-        self.destination_country.choices = [("", "—")] + [(c.code, c.name) for c in first + rest]
+        first = [c for c in countries if c[0] in resettlement.DESTINATIONS]
+        rest = [c for c in countries if c[0] not in (*resettlement.DESTINATIONS, "NP", "BT")]
+        self.destination_country.choices = [("", "—")] + first + rest
 
     def set_family(self, people) -> None:
         self.member_ids.choices = [

@@ -80,7 +80,7 @@ def new(beneficiary_id: int):
     if kind not in KIND_FORMS:
         raise NotFound()
     form = KIND_FORMS[kind][0]()
-    form.prepare(reference.countries(), reference.districts())
+    form.prepare(reference.country_choices(), reference.district_choices())
     _offer_family(form, person, [])
     form.assigned_to.choices = [(u.id, u.username) for u in _assignees(person.office_code)]
     if request.method == "GET":
@@ -376,7 +376,7 @@ def edit(case_id: int):
         form.version.data = case.version
     else:
         form = edit_form()
-    form.prepare(reference.countries(), reference.districts())
+    form.prepare(reference.country_choices(), reference.district_choices())
     _offer_family(form, case.beneficiary, cases.kind_fields(case).get("member_ids", []))
     status = 200
     if form.validate_on_submit():

@@ -45,20 +45,22 @@ def healthz():
 
 @bp.get("/reference/local-levels")
 def local_levels():
-    """Local levels of one district, for the address fields of the forms."""
+    """Local levels of one district, for the address fields of the forms: `name` is the
+    one to show (the interface's script), sorted by it as the form's own select is."""
     require(current_user, Permission.REFERENCE_VIEW)
     district_id = request.args.get("district_id", type=int)
-    levels = reference.local_levels(district_id) if district_id else []
+    levels = reference.local_levels_shown(district_id) if district_id else []
     return jsonify(
         {
             "items": [
                 {
                     "id": level.id,
+                    "name": name,
                     "name_en": level.name_en,
                     "name_ne": level.name_ne,
                     "wards": level.wards,
                 }
-                for level in levels
+                for level, name in levels
             ]
         }
     )

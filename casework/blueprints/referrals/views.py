@@ -73,7 +73,7 @@ def new(case_id: int):
         form=form,
         case=case,
         district_id=district_id,
-        districts=reference.districts(),
+        districts=reference.district_choices(),
         service=service,
     ), status
 
@@ -161,7 +161,7 @@ def slip(referral_id: int):
 def directory():
     """Providers by service and district served, for caseworkers and admins."""
     form = ProviderSearchForm(request.args)
-    form.district_id.choices = [("", "—")] + [(d.id, d.name_en) for d in reference.districts()]
+    form.district_id.choices = [("", "—")] + reference.district_choices()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     include_inactive = can(current_user, Permission.PROVIDER_MANAGE)
     items, total = providers.search(
@@ -175,7 +175,7 @@ def directory():
         ),
     )
     pages = max((total + 24) // 25, 1)
-    names = {d.id: d.name_en for d in reference.districts()}
+    names = dict(reference.district_choices())
     return render_template(
         "referrals/providers.html",
         form=form,
@@ -188,7 +188,7 @@ def directory():
 
 
 def _provider_form(form: ProviderForm) -> ProviderForm:
-    form.district_ids.choices = [(d.id, d.name_en) for d in reference.districts()]
+    form.district_ids.choices = reference.district_choices()
     return form
 
 

@@ -163,7 +163,7 @@ def pipeline():
     start = _date_arg("from")
     end = _date_arg("to")
     board = service.pipeline(current_user, camp, destination, start, end)
-    countries = {c.code: c.name for c in reference.countries()}
+    countries = dict(reference.country_choices())
     return render_template(
         "resettlement/pipeline.html", board=board, stages=rules.STAGES, countries=countries
     )

@@ -17,7 +17,7 @@
           data.items.forEach(function (level) {
             var option = document.createElement("option");
             option.value = level.id;
-            option.textContent = level.name_en + " (" + level.wards + ")";
+            option.textContent = (level.name || level.name_en) + " (" + level.wards + ")";
             target.appendChild(option);
           });
         });
