@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import numbers
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.auth.permissions import Permission, can
 from casework.domain import calendar, codes, conflict, reintegration, resettlement, workflow
+from casework.domain.periods import NEPAL
 from casework.extensions import db
 from casework.i18n import preferences
 from casework.models import Country, District
@@ -102,8 +105,39 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("date")
     def format_date(value) -> str:
-        return value.strftime("%Y-%m-%d") if value else "—"
+        """A date in the user's calendar (AD, BS or both) and digits.
+
+        A datetime is first taken to its day in Nepal. A date outside the BS range is
+        shown in AD (casework.domain.calendar.format_date).
+        """
+        if not value:
+            return "—"
+        if isinstance(value, datetime):
+            value = _in_nepal(value).date()
+        prefs = preferences()
+        return calendar.format_date(value, prefs.calendar, prefs.digits)
 
     @app.template_filter("datetime")
     def format_datetime(value) -> str:
-        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+        """A moment as Nepal's clocks showed it: the date per the user's calendar, then
+        `HH:MM NPT`.
+
+        Times are stored in UTC; a caseworker reads "when" in the office's own time, so
+        pages show Nepal time (UTC+5:45, no daylight saving), marked NPT so it is never
+        mistaken for UTC. A naive value is taken as UTC, as everything is stored.
+        """
+        if not value:
+            return "—"
+        local = _in_nepal(value)
+        prefs = preferences()
+        time = local.strftime("%H:%M")
+        if prefs.digits == "devanagari":
+            time = calendar.devanagari_digits(time)
+        day = calendar.format_date(local.date(), prefs.calendar, prefs.digits)
+        return _("%(day)s %(time)s NPT", day=day, time=time)
+
+
+def _in_nepal(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(NEPAL)

@@ -99,7 +99,7 @@ def page(client, url: str) -> str:
 def history(html: str) -> list[str]:
     """The lines of the case history, without their time stamps."""
     items = re.findall(r"<li[^>]*>(.*?)</li>", element(html, "history"), re.S)
-    return [re.sub(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC · ", "", text(item)) for item in items]
+    return [re.sub(r"^\d{4}-\d\d-\d\d \d\d:\d\d NPT · ", "", text(item)) for item in items]
 
 
 def action_urls(html: str) -> list[str]:

@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -12,6 +11,7 @@ from wtforms import (
 from wtforms.validators import EqualTo, Optional
 
 from casework.blueprints.auth.forms import LANGUAGE_CHOICES
+from casework.blueprints.forms_common import CalendarDateField
 from casework.domain import codes
 
 
@@ -51,8 +51,8 @@ class AuditFilterForm(FlaskForm):
     object_type = StringField(_l("Record type"))
     object_id = StringField(_l("Record id"))
     action = StringField(_l("Action"))
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = CalendarDateField(_l("From"), validators=[Optional()])
+    date_to = CalendarDateField(_l("To"), validators=[Optional()])
 
 
 class RetentionYearsForm(FlaskForm):

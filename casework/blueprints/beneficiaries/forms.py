@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -22,7 +21,11 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from casework.blueprints.forms_common import MultiCheckboxField, OptionalIntSelectField
+from casework.blueprints.forms_common import (
+    CalendarDateField,
+    MultiCheckboxField,
+    OptionalIntSelectField,
+)
 from casework.domain import codes
 
 
@@ -37,7 +40,7 @@ class BeneficiaryForm(FlaskForm):
     family_name = StringField(_l("Family name (Latin letters)"))
     name_ne = StringField(_l("Name in Devanagari"))
     sex = SelectField(_l("Sex"), choices=codes.choices(codes.SEX), validate_choice=False)
-    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    date_of_birth = CalendarDateField(_l("Date of birth"), validators=[Optional()])
     dob_estimated = BooleanField(_l("Date of birth is estimated"))
     nationality = SelectField(_l("Nationality"), choices=[], default="NP", validate_choice=False)
     phone = StringField(_l("Phone"))
@@ -49,7 +52,7 @@ class BeneficiaryForm(FlaskForm):
         _l("Vulnerabilities"), choices=codes.choices(codes.VULNERABILITIES), validate_choice=False
     )
     consent_given = BooleanField(_l("The person gave informed consent"))
-    consent_date = DateField(_l("Date consent was given"), validators=[Optional()])
+    consent_date = CalendarDateField(_l("Date consent was given"), validators=[Optional()])
     consent_purposes = MultiCheckboxField(
         _l("Consent covers"), choices=codes.choices(codes.CONSENT_PURPOSES), validate_choice=False
     )

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from casework.blueprints.forms_common import (
+    CalendarDateField,
     FiniteDecimalField,
     MultiCheckboxField,
     OptionalIntSelectField,
@@ -28,7 +28,7 @@ from casework.domain import codes, conflict, reintegration, resettlement
 
 class ReturnFieldsForm(FlaskForm):
     host_country = SelectField(_l("Returned from"), choices=[], validate_choice=False)
-    return_date = DateField(_l("Date of return"), validators=[Optional()])
+    return_date = CalendarDateField(_l("Date of return"), validators=[Optional()])
     return_reason = SelectField(
         _l("Reason for return"),
         choices=[("", "—")] + codes.choices(reintegration.RETURN_REASONS),
@@ -58,7 +58,7 @@ class ConflictFieldsForm(FlaskForm):
         choices=codes.choices(conflict.VICTIM_CATEGORIES),
         validate_choice=False,
     )
-    incident_date = DateField(_l("Date of the incident"), validators=[Optional()])
+    incident_date = CalendarDateField(_l("Date of the incident"), validators=[Optional()])
     incident_district_id = OptionalIntSelectField(
         _l("District of the incident"), choices=[], validate_choice=False
     )
@@ -133,7 +133,7 @@ class ResettlementFieldsForm(FlaskForm):
 class StageForm(FlaskForm):
     """What the current stage recorded; member results come as health-<id> / attended."""
 
-    recorded_on = DateField(_l("Date"), validators=[Optional()])
+    recorded_on = CalendarDateField(_l("Date"), validators=[Optional()])
     result = SelectField(
         _l("Interview result"),
         choices=[("", "—")] + codes.choices(resettlement.INTERVIEW_RESULTS),
@@ -145,13 +145,13 @@ class StageForm(FlaskForm):
         validate_choice=False,
     )
     permit_number = StringField(_l("Exit permit number"))
-    permit_date = DateField(_l("Exit permit date"), validators=[Optional()])
+    permit_date = CalendarDateField(_l("Exit permit date"), validators=[Optional()])
     booking_reference = StringField(_l("Booking reference"))
     stage_notes = TextAreaField(_l("Notes"))
 
 
 class BatchForm(FlaskForm):
-    departure_date = DateField(_l("Departure date"), validators=[Optional()])
+    departure_date = CalendarDateField(_l("Departure date"), validators=[Optional()])
     flight = StringField(_l("Flight"))
     origin = StringField(_l("From"), default="Kathmandu (KTM)")
     destination = StringField(_l("To"))
@@ -227,7 +227,7 @@ class NoteForm(FlaskForm):
 
 class FollowUpForm(FlaskForm):
     title = StringField(_l("What needs doing"))
-    due_date = DateField(_l("Due"), validators=[Optional()])
+    due_date = CalendarDateField(_l("Due"), validators=[Optional()])
 
 
 class PlanItemForm(Form):
@@ -263,13 +263,13 @@ class DeliveryForm(FlaskForm):
         validate_choice=False,
     )
     amount_npr = IntegerField(_l("Amount (NPR)"), validators=[Optional()])
-    delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
+    delivered_on = CalendarDateField(_l("Delivered on"), validators=[Optional()])
     delivered_by = StringField(_l("Delivered by"))
     delivery_notes = TextAreaField(_l("Notes"))
 
 
 class VisitForm(FlaskForm):
-    visit_date = DateField(_l("Visit date"), validators=[Optional()])
+    visit_date = CalendarDateField(_l("Visit date"), validators=[Optional()])
     economic = FiniteDecimalField(
         _l("Economic (0–1)"), places=2, validators=[Optional(), NumberRange(0, 1)]
     )

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Optional
 
-from casework.blueprints.forms_common import MultiCheckboxField, OptionalIntSelectField
+from casework.blueprints.forms_common import (
+    CalendarDateField,
+    MultiCheckboxField,
+    OptionalIntSelectField,
+)
 from casework.domain import codes, workflow
 from casework.reports import exports
 from casework.reports.presentation import LANGUAGES
@@ -25,8 +29,8 @@ def _choices(table: dict) -> list[tuple[str, str]]:
 class ExportForm(FlaskForm):
     columns = MultiCheckboxField(_l("Columns"), choices=[], validate_choice=False)
     office = SelectField(_l("Office"), choices=[], validate_choice=False)
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = CalendarDateField(_l("From"), validators=[Optional()])
+    date_to = CalendarDateField(_l("To"), validators=[Optional()])
     format = SelectField(_l("Format"), choices=list(exports.FORMATS.items()), validate_choice=False)
     # How the file reads (casework.reports.exports, Reading): the defaults are the user's.
     language = SelectField(_l("Language of the file"), choices=list(LANGUAGES.items()))

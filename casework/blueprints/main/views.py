@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from casework.auth.permissions import Permission, require
+from casework.domain import bs_months as bs_month_table
 from casework.domain.periods import nepal_today
 from casework.extensions import db
 from casework.services import dashboard, reference, settings
@@ -64,3 +65,11 @@ def local_levels():
             ]
         }
     )
+
+
+@bp.get("/calendar/bs-months.json")
+def bs_months():
+    """The BS month table for the date picker (no personal data: browsers may keep it)."""
+    response = jsonify(bs_month_table.picker_data())
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

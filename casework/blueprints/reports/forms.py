@@ -6,9 +6,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, SelectField, StringField
+from wtforms import Form, SelectField, StringField
 from wtforms.validators import Optional
 
+from casework.blueprints.forms_common import CalendarDateField
 from casework.domain import periods, workflow
 from casework.domain.calendar import latin_digits
 from casework.i18n import Preferences
@@ -41,8 +42,8 @@ class ReportForm(Form):
     kind = SelectField(_l("Kind of case"), validate_choice=False)
     office = SelectField(_l("Office"), validate_choice=False)
     fiscal_year = SelectField(_l("Fiscal year (BS)"), validate_choice=False)
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = CalendarDateField(_l("From"), validators=[Optional()])
+    end = CalendarDateField(_l("To"), validators=[Optional()])
     # How the report is written (page and files); the defaults are the user's own
     # language, calendar and digits (casework.reports.presentation.choose).
     language = SelectField(_l("Language of the report"), choices=list(LANGUAGES.items()))
@@ -91,4 +92,7 @@ def builder_args(definition: dict, new_period: dict[str, str]) -> dict[str, str]
             start="" if fiscal_year else own.get("from") or "",
             end="" if fiscal_year else own.get("to") or "",
         )
+        for name in ("start", "end"):
+            if args[name]:  # stored in AD: said so, or a BS user's field would read BS
+                args[f"{name}-calendar"] = "ad"
     return {name: value for name, value in args.items() if value}
