@@ -73,6 +73,10 @@ _NON_WORD = re.compile(r"[^\w\u0900-\u0963\u0966-\u097F]+", re.UNICODE)
 # Initials written with dots ("K.C.", "B. K.") are one word: "kc", "bk".
 _DOTTED_INITIALS = re.compile(r"\b([a-z])\.\s*(?=[a-z]\b)")
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+# Zero-width joiner and non-joiner: Nepali keyboards put them inside some half letters
+# (श्‍याम) to choose how they are drawn. They are not letters, but dropping them rather than
+# splitting there keeps "श्‍याम" and "श्याम" one and the same word.
+_JOINERS = str.maketrans("", "", "\u200c\u200d")
 
 
 def has_devanagari(text: str) -> bool:
@@ -96,6 +100,7 @@ def tokens(text: str) -> list[str]:
 # check scores each name against dozens of candidates (casework.imports.duplicates).
 @functools.lru_cache(maxsize=65_536)
 def _tokens(text: str) -> tuple[str, ...]:
+    text = text.translate(_JOINERS)
     text = unicodedata.normalize("NFC", text) if has_devanagari(text) else _strip_accents(text)
     text = _DOTTED_INITIALS.sub(r"\1", text.lower())
     words = _NON_WORD.sub(" ", text.replace("_", " ")).split()
@@ -127,6 +132,11 @@ def folded_words(*parts: str) -> list[str]:
 def search_text(given_name: str, family_name: str, name_ne: str = "") -> str:
     """What name search looks in: the folded words, space-separated, then the Devanagari."""
     return " ".join(folded_words(given_name, family_name, name_ne))
+
+
+def devanagari_words(name_ne: str) -> list[str]:
+    """The Devanagari words of a name, normalised as search_text stores them."""
+    return [t for t in tokens(name_ne) if has_devanagari(t)]
 
 
 def search_terms(query: str) -> list[str]:

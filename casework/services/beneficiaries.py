@@ -412,7 +412,8 @@ def find_matches(
 
     Candidates are found through indexed keys (the same folded names, either order; or a
     similar given name with the same family name; or one name with the same date of birth;
-    or the same identity document), then scored by domain.matching.
+    or the same identity document; or every word of the Devanagari name), then scored by
+    domain.matching.
     """
     require(actor, Permission.BENEFICIARY_VIEW)
     given_key = matching.name_key(person.given_name)
@@ -444,6 +445,7 @@ def find_matches(
                 )
             )
         )
+    conditions += _devanagari_name_candidates(person.name_ne)
     if not conditions:
         return []
     stmt = scope_beneficiaries(actor, select(Beneficiary.id, *_MATCHED_COLUMNS))
@@ -464,6 +466,17 @@ def find_matches(
     best = sorted(scored)[:limit]
     loaded = _load_with_documents([person_id for _, person_id in best])
     return [Match(loaded[person_id], -score) for score, person_id in best]
+
+
+def _devanagari_name_candidates(name_ne: str) -> list:
+    """People whose names hold every Devanagari word of `name_ne`, found through the
+    search index: the same person may be transliterated in ways no folding brings together
+    (Kshitiz / Chhitij, both क्षितिज). A whole name only (two words or more): one common
+    word such as राम alone would fill the candidate limit with strangers."""
+    words = matching.devanagari_words(name_ne)
+    if len(words) < 2:
+        return []
+    return [search_index.words_condition(words, db.session.get_bind().dialect.name)]
 
 
 _MATCHED_COLUMNS = (  # what _as_person reads

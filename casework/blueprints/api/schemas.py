@@ -201,6 +201,11 @@ class BeneficiaryListSchema(ListSchema):
 class MatchQuerySchema(InputSchema):
     given_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     family_name = fields.String(load_default="", validate=validate.Length(max=100))
+    name_ne = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "The name in Devanagari, if known: finds and scores by it too."},
+    )
     date_of_birth = fields.Date(load_default=None)
     sex = fields.String(load_default="unknown", validate=validate.OneOf(list(codes.SEX)))
     document_number = fields.String(load_default="", validate=validate.Length(max=40))
