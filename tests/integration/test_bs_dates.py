@@ -10,9 +10,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import request
 from flask_login import login_user
 from sqlalchemy import select
 
+from casework.blueprints.cases.forms import PipelineFilterForm
 from casework.blueprints.reports.forms import builder_args
 from casework.domain.calendar import bs_iso, month_length
 from casework.domain.periods import nepal_today
@@ -323,3 +325,35 @@ def test_a_bs_user_following_a_saved_reports_link_gets_its_ad_period(login_as):
     # The marker is kept on the page (AD chosen next to the field), so a resent form
     # still reads 2024-04-13 as AD, not as BS (which would be 1967).
     assert form_with(html, "subject").get("start-calendar") == "ad"
+
+
+# --- the resettlement pipeline's period ---------------------------------------------------------
+
+
+def test_the_pipeline_period_is_read_in_the_users_calendar(app, make_user):
+    user = make_user(office="DMK", calendar="bs")
+    with app.test_request_context("/resettlement/pipeline?from=2081-01-01&to=२०८१-१२-३१"):
+        login_user(user)
+        period = PipelineFilterForm(request.args)
+        period.validate()
+        assert (period.day("start"), period.day("end")) == (date(2024, 4, 13), date(2025, 4, 13))
+
+
+def test_an_impossible_pipeline_date_is_told_and_left_out(login_as):
+    desk = login_as("caseworker", office="DMK", calendar="bs")
+
+    response = desk.get("/resettlement/pipeline?from=2081-01-32")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'value="2081-01-32"' in date_input(html, "from")
+    assert "Baishakh 2081 has 31 days." in html
+
+
+def test_an_ad_users_pipeline_period_stays_a_browser_date(login_as):
+    desk = login_as("caseworker", office="DMK")
+
+    html = desk.get("/resettlement/pipeline?from=2024-04-13").get_data(as_text=True)
+
+    field = date_input(html, "from")
+    assert 'type="date"' in field and 'value="2024-04-13"' in field

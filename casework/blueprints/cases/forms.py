@@ -160,6 +160,19 @@ class BatchForm(FlaskForm):
     )
 
 
+class PipelineFilterForm(Form):
+    """The resettlement pipeline's period, read from the query string (`from`, `to`)."""
+
+    start = CalendarDateField(_l("From"), validators=[Optional()], name="from")
+    end = CalendarDateField(_l("To"), validators=[Optional()], name="to")
+
+    def day(self, name: str):
+        """The date given, or None when none or an unreadable one was (the board is
+        then shown unfiltered on that side, with the message on the field)."""
+        field = getattr(self, name)
+        return None if field.errors else field.data
+
+
 class _OpenFields(FlaskForm):
     assigned_to = OptionalIntSelectField(_l("Assigned to"), choices=[], validate_choice=False)
 

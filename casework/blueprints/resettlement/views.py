@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.auth.permissions import Permission, can, require
-from casework.blueprints.cases.forms import BatchForm, StageForm
+from casework.blueprints.cases.forms import BatchForm, PipelineFilterForm, StageForm
 from casework.blueprints.cases.views import case_page
 from casework.blueprints.forms_common import apply_errors
 from casework.domain import resettlement as rules
@@ -160,17 +158,16 @@ def pipeline():
     require(current_user, Permission.CASE_VIEW)
     camp = request.args.get("camp") if request.args.get("camp") in rules.CAMPS else None
     destination = (request.args.get("destination") or "").upper() or None
-    start = _date_arg("from")
-    end = _date_arg("to")
-    board = service.pipeline(current_user, camp, destination, start, end)
+    period = PipelineFilterForm(request.args)
+    period.validate()
+    board = service.pipeline(
+        current_user, camp, destination, period.day("start"), period.day("end")
+    )
     countries = dict(reference.country_choices())
     return render_template(
-        "resettlement/pipeline.html", board=board, stages=rules.STAGES, countries=countries
+        "resettlement/pipeline.html",
+        board=board,
+        stages=rules.STAGES,
+        countries=countries,
+        period=period,
     )
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
