@@ -23,7 +23,7 @@ OpenAPI document to prove no date lacks one (and catches a schema not built on t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import ClassVar
 
 import marshmallow as ma
@@ -78,6 +78,8 @@ class BsDateOf(fields.String):
 
     def _serialize(self, value, attr, obj, **kwargs) -> str | None:
         if isinstance(value, datetime):
+            if value.tzinfo is None:  # the models' times are UTC (models/_types.py)
+                value = value.replace(tzinfo=UTC)
             value = value.astimezone(NEPAL).date()
         if not isinstance(value, date):
             return None
