@@ -33,6 +33,7 @@ from casework.models import (
     utcnow,
 )
 from casework.services import cases, settings
+from casework.services.reference import shown_name
 
 MAX_TEXT = 2000
 NOT_ANSWERED = "Referral %(id)s not answered: %(provider)s"
@@ -262,8 +263,8 @@ def slip(actor: User, referral: Referral) -> dict:
         "sex": str(codes.SEX.get(person.sex, person.sex)),
         "age": _age(person.date_of_birth),
         "phone": person.phone,
-        "district": person.district.name_en if person.district else "",
-        "local_level": person.local_level.name_en if person.local_level else "",
+        "district": shown_name(person.district) if person.district else "",
+        "local_level": shown_name(person.local_level) if person.local_level else "",
         "service": str(codes.SERVICES[referral.service]),
         "urgency": str(codes.URGENCY[referral.urgency]),
         "reason": referral.reason,

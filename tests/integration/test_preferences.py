@@ -264,15 +264,17 @@ def test_the_local_levels_of_a_district_come_in_the_interface_script(login_as):
 
 def test_a_persons_profile_names_their_district_and_local_level_in_nepali(login_as):
     client = login_as("caseworker")
-    person = BeneficiaryFactory(district_id=KATHMANDU, local_level_id=307, ward=4)
+    person = BeneficiaryFactory(district_id=KATHMANDU, local_level_id=307, ward=4, nationality="NP")
     db.session.commit()
 
     english = client.get(f"/beneficiaries/{person.id}").get_data(as_text=True)
     nepali = client.get(f"/beneficiaries/{person.id}?lang=ne").get_data(as_text=True)
 
     assert "Kathmandu" in english and "काठमाडौँ" not in english
+    assert '<dd class="col-sm-7">Nepal</dd>' in english
     assert "काठमाडौँ" in nepali and "काठमाण्डौं" in nepali
     assert ">Kathmandu<" not in nepali
+    assert '<dd class="col-sm-7">नेपाल</dd>' in nepali
 
 
 # --- counts in the reader's digits ----------------------------------------------------------
