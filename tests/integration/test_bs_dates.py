@@ -357,3 +357,23 @@ def test_an_ad_users_pipeline_period_stays_a_browser_date(login_as):
 
     field = date_input(html, "from")
     assert 'type="date"' in field and 'value="2024-04-13"' in field
+
+
+# --- the conflict period beside the incident date -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("calendar", "shown"),
+    [
+        ("ad", "Between 1996-02-13 and 2006-11-21 (the conflict period)."),
+        ("bs", "Between 2052-11-01 BS and 2063-08-05 BS (the conflict period)."),
+    ],
+)
+def test_the_conflict_period_is_given_in_the_readers_calendar(login_as, calendar, shown):
+    client = login_as("caseworker", calendar=calendar)
+    person = factories.BeneficiaryFactory()
+    db.session.commit()
+
+    html = client.get(f"/beneficiaries/{person.id}/cases/new?kind=conflict_victim")
+
+    assert shown in html.get_data(as_text=True)
