@@ -105,11 +105,17 @@ def present(report, style: Preferences) -> Table:
                     below=report.threshold - 1,
                 )
             ),
-            # A sheet's name has at most 31 characters.
-            sheet_name=_("Report")[:31],
-            about_sheet_name=_("About this report")[:31],
+            sheet_name=sheet_name(_("Report")),
+            about_sheet_name=sheet_name(_("About this report")),
             language=style.language,
         )
+
+
+def sheet_name(text: str) -> str:
+    """A name Excel accepts for a sheet (whatever a translation says): at most 31
+    characters, none of []:*?/\\, not starting or ending with an apostrophe."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in text).strip().strip("'")
+    return cleaned[:31] or "Sheet"
 
 
 def _line(report, figure, digits, *, total: bool) -> Line:
