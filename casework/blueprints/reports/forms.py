@@ -16,12 +16,14 @@ from casework.i18n import Preferences
 from casework.reports.aggregate import DIMENSIONS, MAX_DIMENSIONS, SUBJECTS
 from casework.reports.presentation import LANGUAGES
 
+# The words of the account page's preferences (casework.blueprints.auth.forms), so a
+# choice reads the same in both places and is translated once.
 CALENDAR_CHOICES = [
     ("ad", _l("AD (Gregorian)")),
     ("bs", _l("BS (Bikram Sambat)")),
-    ("both", _l("AD and BS")),
+    ("both", _l("Both, BS and AD")),
 ]
-DIGIT_CHOICES = [("latin", _l("Latin (0–9)")), ("devanagari", _l("Devanagari (०–९)"))]
+DIGIT_CHOICES = [("latin", _l("Latin: 0 1 2 3")), ("devanagari", _l("Devanagari: ० १ २ ३"))]
 
 
 def fiscal_year_choices(today: date | None = None, write=latin_digits) -> list[tuple[str, str]]:
