@@ -41,7 +41,7 @@ def _columns(spec: exports.Dataset) -> fields.String:
         load_default="",
         metadata={
             "description": f"Comma-separated column keys, in the order wanted (the header "
-            f"row gives these keys). Default: `{defaults}`. All: {keys}."
+            f"row of an English export gives these keys). Default: `{defaults}`. All: {keys}."
         },
     )
 
@@ -124,8 +124,8 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 DOWNLOAD = {
     "200": {
         "description": "The file, as an attachment named e.g. "
-        "`casework-cases-KTM-2026-12-01.csv`. Every cell that a spreadsheet would run as a "
-        "formula starts with an apostrophe. Times are UTC.",
+        "`casework-cases-KTM-2026-12-01.csv` (`…-ne.csv` in Nepali). Every cell that a "
+        "spreadsheet would run as a formula starts with an apostrophe. Times are UTC.",
         "headers": {
             "X-Export-Rows": {
                 "description": "The number of rows of data",
