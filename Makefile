@@ -30,7 +30,7 @@ casework/translations/%/LC_MESSAGES/messages.mo: casework/translations/%/LC_MESS
 ## catalog: new strings arrive untranslated, and tests/i18n fails until they are translated.
 translations: $(VENV)/.runtime
 	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords _l --keywords lazy_gettext \
-		--no-location --sort-output --project Casework --msgid-bugs-address "" \
+		--keywords lazy_ngettext:1,2 --no-location --sort-output --project Casework --msgid-bugs-address "" \
 		--copyright-holder "Casework contributors" --output-file casework/translations/messages.pot .
 	$(BIN)/pybabel update --input-file casework/translations/messages.pot \
 		--output-dir casework/translations --no-fuzzy-matching --ignore-obsolete

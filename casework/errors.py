@@ -15,7 +15,6 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import HTTP_STATUS_CODES
 
 from casework.auth.rate_limits import retry_after_seconds
 from casework.extensions import db
@@ -115,6 +114,48 @@ _CSRF_MESSAGE = _l(
 
 _RATE_LIMITED_MESSAGE = _l("Too many requests. Wait a moment, then try again.")
 
+# The titles of error pages, and what to say when the code raising the error gave no
+# message of its own: Werkzeug's are English only.
+_TITLES = {
+    400: _l("Bad request"),
+    401: _l("Sign-in needed"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Not possible here"),
+    409: _l("Conflict"),
+    413: _l("Too large"),
+    422: _l("Not valid"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+_MESSAGES = {
+    400: _l("The request could not be read. Go back, reload the page and try again."),
+    401: _l("Sign in to see this page."),
+    403: _l("You are not allowed to see this page."),
+    404: _l("There is no such page, or it is not one you can see."),
+    405: _l("This address does not take this kind of request."),
+    413: _l("The file is too large."),
+    500: _l("Something went wrong; it has been logged."),
+}
+_OUT_OF_RANGE_MESSAGE = _l("A value is out of range or malformed.")
+
+# marshmallow's built-in messages in the API's field errors, which it cannot translate.
+_SCHEMA_MESSAGES = {
+    "Missing data for required field.": _l("Missing data for required field."),
+    "Field may not be null.": _l("Field may not be null."),
+    "Invalid value.": _l("Invalid value."),
+    "Not a valid string.": _l("Not a valid string."),
+    "Not a valid integer.": _l("Not a valid integer."),
+    "Not a valid number.": _l("Not a valid number."),
+    "Not a valid boolean.": _l("Not a valid boolean."),
+    "Not a valid date.": _l("Not a valid date."),
+    "Not a valid datetime.": _l("Not a valid datetime."),
+    "Not a valid list.": _l("Not a valid list."),
+    "Not a valid email address.": _l("Not a valid email address."),
+    "Invalid input type.": _l("Invalid input type."),
+    "Unknown field.": _l("Unknown field."),
+}
+
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
@@ -130,7 +171,7 @@ def error_response(
         }
         response = make_response(jsonify(body), status)
     else:
-        title = HTTP_STATUS_CODES.get(status, "")
+        title = str(_TITLES.get(status, ""))
         page = render_template("error.html", status=status, title=title, message=message)
         response = make_response(page, status)
     response.headers.extend(headers or {})
@@ -155,7 +196,13 @@ def _flatten(errs) -> list[str]:
         return [f"{k}: {m}" for k, v in errs.items() for m in _flatten(v)]
     if isinstance(errs, list):
         return [m for e in errs for m in _flatten(e)]
-    return [str(errs)]
+    return [str(_SCHEMA_MESSAGES.get(str(errs), errs))]
+
+
+def _http_message(error: HTTPException, status: int) -> str:
+    """The error's own message if the code raising it gave one, else ours for the status."""
+    own = error.description and error.description != type(error).description
+    return str(error.description) if own else str(_MESSAGES.get(status, _TITLES.get(status, "")))
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -175,7 +222,7 @@ def register_error_handlers(app: Flask) -> None:
         code = {400: "malformed", 422: "invalid", 429: "rate_limited"}.get(
             status, error.name.lower().replace(" ", "_")
         )
-        message = error.description or error.name
+        message = _http_message(error, status)
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if isinstance(error, CSRFError):
             code, message = "csrf", str(_CSRF_MESSAGE)
@@ -206,7 +253,7 @@ def register_error_handlers(app: Flask) -> None:
             "DataError on %s %s: %s", request.method, request.path, type(error.orig).__name__
         )
         db.session.rollback()
-        return error_response(400, "malformed", "A value is out of range or malformed.")
+        return error_response(400, "malformed", str(_OUT_OF_RANGE_MESSAGE))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
@@ -214,4 +261,4 @@ def register_error_handlers(app: Flask) -> None:
             raise error  # tests see the traceback of a would-be 500
         log.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
-        return error_response(500, "server_error", "Something went wrong; it has been logged.")
+        return error_response(500, "server_error", str(_MESSAGES[500]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, false, not_, or_, select
 
 from casework.errors import NotFound, PermissionDenied
@@ -189,7 +190,7 @@ def may_decide(user: User, approval: Approval) -> None:
         raise NotFound()
     if approval.requested_by_id == user.id:
         raise PermissionDenied(
-            "You asked for this approval; another supervisor of your office must decide it."
+            _("You asked for this approval; another supervisor of your office must decide it.")
         )
 
 

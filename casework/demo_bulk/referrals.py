@@ -7,7 +7,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from casework.demo_bulk.story import Story
-from casework.domain import workflow
+from casework.domain import follow_ups, workflow
 from casework.models import Approval, DataTransfer, Referral
 from casework.services import referrals
 
@@ -121,7 +121,7 @@ class ReferralStory:
                 },
             },
         )
-        title = (referrals.NOT_ANSWERED % {"id": self.id, "provider": self.provider["name"]})[:200]
+        title = follow_ups.not_answered_title(self.id, self.provider["name"])
         due = story.day + timedelta(days=story.ctx.response_days)
         answer = story.follow_up(title, due, automatic=True)
         self._event("send", "approved", provider=self.provider["name"])

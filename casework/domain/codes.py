@@ -122,5 +122,29 @@ OFFICES = {"KTM": "Kathmandu", "DMK": "Damak"}
 OFFICE_DISTRICTS = {"KTM": 27, "DMK": 4}  # Kathmandu, Jhapa
 
 
+# What a referral gives the provider (services.referrals.SLIP_FIELDS), named for the
+# record of data transfers on the person's page.
+SHARED_FIELDS = {
+    "name": _l("Name"),
+    "name_ne": _l("Name in Devanagari"),
+    "sex": _l("Sex"),
+    "age": _l("Age"),
+    "phone": _l("Phone"),
+    "district": _l("District"),
+    "local_level": _l("Local level"),
+    "service": _l("Service"),
+    "urgency": _l("Urgency"),
+    "reason": _l("Reason"),
+    "referred_by": _l("Referred by"),
+}
+
+
+def labels(table: dict, codes: list[str]) -> str:
+    """The codes' labels, one after the other (an unknown code as it is)."""
+    return ", ".join(str(table.get(code, code)) for code in codes)
+
+
 def choices(codes: dict) -> list[tuple[str, str]]:
-    return [(code, str(label)) for code, label in codes.items()]
+    """A select's choices. The labels stay lazy: forms build their choices at import time,
+    and each page shows them in its own language."""
+    return list(codes.items())

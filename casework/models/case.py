@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.domain import follow_ups
 from casework.extensions import db
 from casework.models._types import UTCDateTime, utcnow
 from casework.models.beneficiary import Beneficiary
@@ -131,6 +132,10 @@ class FollowUp(db.Model):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     case: Mapped[Case] = relationship()
+
+    @property
+    def shown_title(self) -> str:
+        return follow_ups.shown_title(self.title)
 
     __table_args__ = (
         Index("ix_follow_ups_due_date_done_at", "due_date", "done_at"),

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from casework.auth.permissions import Permission, require, scope_cases
-from casework.domain import codes, workflow
+from casework.domain import codes, follow_ups, workflow
 from casework.errors import ActionConflict, NotFound, StaleVersion, ValidationError
 from casework.extensions import db
 from casework.models import (
@@ -36,7 +36,6 @@ from casework.services import cases, settings
 from casework.services.reference import shown_name
 
 MAX_TEXT = 2000
-NOT_ANSWERED = "Referral %(id)s not answered: %(provider)s"
 # The table's accept and decline are one API action: respond {"accepted": bool}.
 API_NAMES = {"accept": "respond", "decline": "respond"}
 
@@ -310,7 +309,7 @@ def send(actor: User, referral: Referral, version: int | None = None) -> Referra
     cases.add_follow_up(
         None,
         referral.case,
-        _(NOT_ANSWERED, id=referral.id, provider=referral.provider.name)[:200],
+        follow_ups.not_answered_title(referral.id, referral.provider.name),
         date.today() + timedelta(days=days),
         automatic=True,
     )
@@ -336,7 +335,7 @@ def respond(actor: User, referral: Referral, accepted: bool, note: str = "", ver
 
 
 def _close_not_answered(actor: User, referral: Referral) -> None:
-    title = _(NOT_ANSWERED, id=referral.id, provider=referral.provider.name)[:200]
+    title = follow_ups.not_answered_title(referral.id, referral.provider.name)
     stmt = select(FollowUp).where(
         FollowUp.case_id == referral.case_id,
         FollowUp.automatic.is_(True),

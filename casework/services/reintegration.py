@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from casework.auth.permissions import Permission, require
-from casework.domain import reintegration
+from casework.domain import follow_ups, reintegration
 from casework.errors import PermissionDenied, ValidationError
 from casework.extensions import db
 from casework.models import (
@@ -26,7 +26,7 @@ from casework.services import cases, settings
 PLAN_EDITABLE = ("registered", "assessment")
 DELIVERY_ALLOWED = ("assistance", "monitoring")
 MAX_AMOUNT = 100_000_000  # NPR; larger is a typing error
-MONITORING_TITLE = "Monitoring visit"
+MONITORING_TITLE = follow_ups.MONITORING_VISIT  # stored in English: see domain/follow_ups
 
 
 def _require_return_case(actor: User, case: Case) -> None:

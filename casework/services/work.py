@@ -16,6 +16,7 @@ from casework.auth.permissions import (
     scope_cases,
     scope_follow_ups,
 )
+from casework.domain import follow_ups
 from casework.errors import NotFound
 from casework.extensions import db
 from casework.models import Approval, Beneficiary, Case, FollowUp, User, get_by_id
@@ -53,6 +54,10 @@ class FollowUpLine:
     case_number: str
     title: str
     due_date: date
+
+    @property
+    def shown_title(self) -> str:
+        return follow_ups.shown_title(self.title)
 
 
 @dataclass

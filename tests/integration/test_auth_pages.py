@@ -282,7 +282,7 @@ def test_an_unknown_address_shows_not_found_to_a_signed_in_user(login_as):
     response = client.get("/no-such-page")
 
     assert response.status_code == 404
-    assert "Not Found" in response.get_data(as_text=True)
+    assert "Not found" in response.get_data(as_text=True)
 
 
 def test_a_session_cookie_copied_before_sign_out_no_longer_works(app, login_as):

@@ -469,7 +469,8 @@ def test_a_conflict_victim_is_referred_to_a_psychosocial_provider_through_the_pa
     profile = page(worker, f"/beneficiaries/{person_id}")
     shared = text(element(profile, "transfers"))
     assert "TPO Nepal" in shared and f"by {w}" in shared
-    assert f"fields: {', '.join(SLIP_FIELDS)}" in shared
+    shown_fields = "Name, Name in Devanagari, Sex, Age, Phone, District, Local level, Service"
+    assert f"fields: {shown_fields}, Urgency, Reason, Referred by" in shared
     assert f"{number} · Conflict victim · Registered" in text(element(profile, "cases"))
 
 

@@ -6,10 +6,12 @@ The routes hang on the admin blueprint (admins only: see views.admins_only).
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from casework.auth.permissions import Permission, require
 from casework.blueprints.admin.forms import (
@@ -19,6 +21,7 @@ from casework.blueprints.admin.forms import (
 )
 from casework.blueprints.admin.views import bp
 from casework.blueprints.forms_common import apply_errors
+from casework.domain import record_fields
 from casework.errors import ValidationError
 from casework.extensions import db
 from casework.services import retention, settings, subject_access
@@ -108,7 +111,23 @@ def subject_access_report(beneficiary_id: int):
     """Everything held about the person, as a page to read and print (audited)."""
     report = subject_access.produce(current_user, beneficiary_id, "html")
     db.session.commit()
-    return render_template("admin/subject_access.html", report=report)
+    return render_template(
+        "admin/subject_access.html",
+        report=report,
+        field_label=record_fields.label,
+        stored_value=_stored_value,
+    )
+
+
+_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+
+def _stored_value(value):
+    """A value as it is held; a code (`business_grant`) marked as one: the report shows
+    the record as stored, and its JSON download has the same codes."""
+    if isinstance(value, str) and _CODE.fullmatch(value):
+        return Markup("<code>%s</code>") % value
+    return value
 
 
 @bp.get("/subject-access/<int:beneficiary_id>.json")

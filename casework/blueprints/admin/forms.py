@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -11,6 +10,7 @@ from wtforms import (
 from wtforms.validators import EqualTo, Optional
 
 from casework.blueprints.auth.forms import LANGUAGE_CHOICES
+from casework.blueprints.form_base import FlaskForm
 from casework.blueprints.forms_common import CalendarDateField
 from casework.domain import codes
 

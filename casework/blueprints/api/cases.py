@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -190,7 +191,7 @@ def _user_id(username: str | None) -> int | None:
         return None
     user_id = cases.user_id_by_username(username)
     if user_id is None:
-        raise ValidationError(fields={"assigned_to": ["No such user."]})
+        raise ValidationError(fields={"assigned_to": [_("No such user.")]})
     return user_id
 
 

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
+
+from casework.blueprints.form_base import FlaskForm
 
 
 class LoginForm(FlaskForm):

@@ -8,11 +8,9 @@ service's, so the API and the forms agree.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -21,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
+from casework.blueprints.form_base import FlaskForm, Form
 from casework.blueprints.forms_common import (
     CalendarDateField,
     MultiCheckboxField,

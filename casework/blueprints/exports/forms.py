@@ -8,10 +8,10 @@ and the API agree. Only the repeated password is the form's own concern.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Optional
 
+from casework.blueprints.form_base import FlaskForm
 from casework.blueprints.forms_common import (
     CalendarDateField,
     MultiCheckboxField,

@@ -18,7 +18,8 @@ bp = Blueprint("main", __name__)
 @bp.before_app_request
 def remember_language() -> None:
     lang = request.args.get("lang")
-    if lang in current_app.config["LANGUAGES"]:
+    # The API keeps no session: its ?lang= answers that one request.
+    if lang in current_app.config["LANGUAGES"] and not request.path.startswith("/api/"):
         session["lang"] = lang
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
+from casework.blueprints.form_base import FlaskForm
 from casework.blueprints.forms_common import MultiCheckboxField, OptionalIntSelectField
 from casework.domain import codes
 

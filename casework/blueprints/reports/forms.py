@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import Form, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Optional
 
+from casework.blueprints.form_base import FlaskForm, Form
 from casework.blueprints.forms_common import CalendarDateField
 from casework.domain import periods, workflow
 from casework.domain.calendar import latin_digits
