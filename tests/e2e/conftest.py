@@ -77,7 +77,12 @@ def pytest_runtest_makereport(item, call):
 
 
 # The KTM office's staff for the whole run; tests make their own people and records.
-STAFF = {"asha": "caseworker", "bikash": "supervisor", "ministry": "partner"}
+STAFF = {
+    "asha": "caseworker",
+    "bikash": "supervisor",
+    "ministry": "partner",
+    "sarita": "caseworker",  # works in BS (test_bs_date_picker.py sets her calendar)
+}
 
 
 @pytest.fixture(scope="session")

@@ -65,6 +65,10 @@
     this.kind = input.dataset.digits;
     this.lang = document.documentElement.lang === "ne" ? "ne" : "en";
     this.panel = null;
+    var self = this;
+    this.onKey = function (event) {
+      if (event.key === "Escape" && self.panel) { self.close(); self.input.focus(); }
+    };
   }
 
   Picker.prototype.calendar = function () {
@@ -95,11 +99,12 @@
     this.panel.setAttribute("aria-label", this.button.getAttribute("aria-label"));
     var group = this.input.closest(".bs-date");
     group.parentNode.insertBefore(this.panel, group.nextSibling);
-    var self = this;
-    this.panel.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") { self.close(); self.input.focus(); }
-    });
+    this.panel.addEventListener("keydown", this.onKey);
     this.draw();
+    // Into the grid, on the day chosen (or today, or the 1st), for keyboard users.
+    var day = this.panel.querySelector(".bs-picker-day.active") ||
+      this.panel.querySelector(".bs-picker-today") || this.panel.querySelector(".bs-picker-day");
+    if (day) { day.focus(); }
   };
 
   Picker.prototype.close = function () {
@@ -192,5 +197,6 @@
     }
     if (select) { select.addEventListener("change", follow); follow(); }
     button.addEventListener("click", function () { picker.toggle(); });
+    input.closest(".bs-date").addEventListener("keydown", picker.onKey);
   });
 })();
