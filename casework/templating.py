@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
@@ -112,6 +112,10 @@ def register_template_helpers(app: Flask) -> None:
         """
         if not value:
             return "—"
+        if isinstance(value, str):  # a date kept as text in JSON (reports, audit)
+            value = _from_iso(value, date.fromisoformat)
+            if isinstance(value, str):
+                return value
         if isinstance(value, datetime):
             value = _in_nepal(value).date()
         prefs = preferences()
@@ -128,6 +132,10 @@ def register_template_helpers(app: Flask) -> None:
         """
         if not value:
             return "—"
+        if isinstance(value, str):  # a moment kept as text in JSON (audit.jsonable)
+            value = _from_iso(value, datetime.fromisoformat)
+            if isinstance(value, str):
+                return value
         local = _in_nepal(value)
         prefs = preferences()
         time = local.strftime("%H:%M")
@@ -135,6 +143,14 @@ def register_template_helpers(app: Flask) -> None:
             time = calendar.devanagari_digits(time)
         day = calendar.format_date(local.date(), prefs.calendar, prefs.digits)
         return _("%(day)s %(time)s NPT", day=day, time=time)
+
+
+def _from_iso(text: str, parse):
+    """The date or datetime in ISO text, or the text itself when it is not one."""
+    try:
+        return parse(text)
+    except ValueError:
+        return text
 
 
 def _in_nepal(moment: datetime) -> datetime:

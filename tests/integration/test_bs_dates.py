@@ -275,6 +275,16 @@ def test_times_are_shown_in_nepal_time_with_the_date_in_the_readers_calendar(
         assert app.jinja_env.filters["date"](moment) == shown.rsplit(" ", 2)[0]
 
 
+def test_dates_and_times_kept_as_iso_text_are_shown_the_same_way(app, make_user):
+    user = make_user(calendar="bs")
+    with app.test_request_context("/"):
+        login_user(user)
+        filters = app.jinja_env.filters
+        assert filters["date"]("1996-02-13") == "2052-11-01 BS"  # an import's match
+        assert filters["datetime"]("2024-04-13T18:30:00+00:00") == "2081-01-02 BS 00:15 NPT"
+        assert filters["date"]("unknown") == "unknown"  # text that is no date stays as is
+
+
 # --- the picker's month table -----------------------------------------------------------------
 
 
