@@ -132,7 +132,7 @@ _MESSAGES = {
     400: _l("The request could not be read. Go back, reload the page and try again."),
     401: _l("Sign in to see this page."),
     403: _l("You are not allowed to see this page."),
-    404: _l("There is no such page, or it is not one you can see."),
+    404: _l("There is nothing at this address, or nothing you may see."),
     405: _l("This address does not take this kind of request."),
     413: _l("The file is too large."),
     500: _l("Something went wrong; it has been logged."),

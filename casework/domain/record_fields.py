@@ -42,6 +42,7 @@ RECORD_FIELDS = {
     "consent": _l("Consent"),
     "consent_date": _l("Consent date"),
     "consent_given": _l("Consent given"),
+    "confirmed_for_referral": _l("Consent to this referral"),
     "consent_obtained": _l("Consent to this referral"),
     "consent_purposes": _l("Consent purposes"),
     "created_at": _l("Created"),

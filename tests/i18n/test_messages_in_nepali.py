@@ -12,9 +12,12 @@ import re
 
 import pytest
 import wtforms
+from sqlalchemy import select
 
 from casework import blueprints
 from casework.blueprints import form_base
+from casework.extensions import db
+from casework.models import Approval
 from tests.i18n.catalog import nepali_catalog
 from tests.integration.test_case_pages import make_case
 from tests.pages import filled, form_with
@@ -114,7 +117,12 @@ def test_a_flash_message_is_in_nepali(login_as):
 @pytest.mark.parametrize(
     ("url", "status", "title", "message"),
     [
-        ("/no-such-page", 404, "Not found", "There is no such page, or it is not one you can see."),
+        (
+            "/no-such-page",
+            404,
+            "Not found",
+            "There is nothing at this address, or nothing you may see.",
+        ),
         ("/admin/users", 403, "Not allowed", "You are not allowed to do this."),
         (
             "/auth/two-factor/recovery-codes",
@@ -177,3 +185,33 @@ def test_the_apis_field_errors_from_its_schemas_are_in_nepali(api_as):
     assert response.status_code == 422
     fields = response.get_json()["error"]["fields"]
     assert nepali("Missing data for required field.") in [m for ms in fields.values() for m in ms]
+
+
+def test_the_apis_field_errors_stay_english_in_english(api_as):
+    api = api_as("caseworker", language="en")
+
+    response = api.post("/api/v1/beneficiaries", json={})
+
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert "Missing data for required field." in [m for ms in fields.values() for m in ms]
+
+
+def test_an_unknown_api_address_says_not_found_in_words_of_its_own(api_as):
+    """Werkzeug's English description ("The requested URL was not found on the server…")
+    is replaced by a message of the catalog."""
+    body = api_as("caseworker").get("/api/v1/no-such-thing").get_json()
+
+    assert body["error"]["code"] == "not_found"
+    assert body["error"]["message"] == "There is nothing at this address, or nothing you may see."
+
+
+def test_an_error_raised_with_its_own_message_keeps_it(login_as):
+    worker, boss = login_as("caseworker"), login_as("supervisor", language="ne")
+    make_case(worker.user, boss.user, status="plan_pending")
+    [approval] = db.session.scalars(select(Approval)).all()
+
+    response = boss.post(f"/approvals/{approval.id}/decide", data={"decision": "maybe"})
+
+    assert response.status_code == 400
+    assert nepali("Choose approve or reject.") in response.get_data(as_text=True)
