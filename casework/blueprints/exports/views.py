@@ -34,7 +34,7 @@ def _prepare(form: ExportForm, spec: exports.Dataset) -> None:
     everyone = visible_offices(current_user) is None
     form.set_choices(spec, exports.office_choices(current_user), everyone)
     if "district_id" in form.filter_fields:
-        form.district_id.choices = [("", "—")] + [(d.id, d.name_en) for d in reference.districts()]
+        form.district_id.choices = [("", "—")] + reference.district_choices()
     if "assigned_to" in form.filter_fields:
         form.assigned_to.choices = [("", "—")] + [
             (username, f"{username} ({office})")
