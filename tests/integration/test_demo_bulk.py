@@ -261,7 +261,13 @@ def _referrals_have_consent_and_what_each_step_records(made):
     referrals = list(db.session.scalars(select(Referral)))
     assert len(referrals) >= 10
     statuses = Counter(r.status for r in referrals)
-    assert {"completed", "rejected", "declined"} <= set(statuses), statuses
+    # The data follow the day the test runs (NOW): at 3,000 people a supervisor's
+    # rejection (about one referral in ten) may not happen on a given day, so rejection is
+    # checked on the approvals the stories decided, of every kind.
+    assert {"completed", "declined"} <= set(statuses), statuses
+    assert set(statuses) <= set(workflow.REFERRAL_STATUSES), statuses
+    decided = Counter(db.session.scalars(select(Approval.status)))
+    assert {"approved", "rejected"} <= set(decided), decided
     for referral in referrals:
         person = referral.case.beneficiary
         assert referral.consent_obtained and "referral" in person.consent_purposes
