@@ -25,7 +25,7 @@ from casework.models import get_by_id as _get_by_id
 from casework.reports import aggregate
 from casework.reports.aggregate import ReportSpec
 from casework.reports.suppression import TOTAL, suppress
-from casework.services import settings
+from casework.services import reference, settings
 
 
 @dataclass
@@ -155,6 +155,18 @@ class PlaceName:
         return self.ne if str(get_locale() or "en") == "ne" and self.ne else self.en
 
 
+@dataclass(frozen=True)
+class CountryName:
+    """A country's name in the language being written (CLDR's name in Nepali, the ISO name
+    in English: casework.services.reference.country_shown_name)."""
+
+    code: str
+    iso_name: str
+
+    def __str__(self) -> str:
+        return reference.country_shown_name(self.code, self.iso_name)
+
+
 def _labels(group_by: tuple[str, ...], cells: dict[tuple, int]) -> dict[str, dict]:
     labels: dict[str, dict] = {}
     for axis, dimension in enumerate(group_by):
@@ -165,7 +177,8 @@ def _labels(group_by: tuple[str, ...], cells: dict[tuple, int]) -> dict[str, dic
             rows = db.session.execute(select(Province.id, Province.name_en, Province.name_ne))
             labels[dimension] = {i: PlaceName(en, ne) for i, en, ne in rows}
         elif dimension in ("host_country", "destination_country"):
-            labels[dimension] = dict(db.session.execute(select(Country.code, Country.name)).all())
+            rows = db.session.execute(select(Country.code, Country.name))
+            labels[dimension] = {code: CountryName(code, name) for code, name in rows}
         elif dimension == "month":
             months = {key[axis] for key in cells if key[axis] is not None}
             labels[dimension] = {month: aggregate.month_label(month) for month in months}

@@ -336,3 +336,19 @@ def test_the_digits_filter_keeps_a_translated_sentence_escaped_once(app, make_us
         login_user(user)
         text = render_template_string("{{ _('%(name)s: %(n)d', name='<b>', n=5)|digits }}")
     assert text == "&lt;b&gt;: ५"
+
+
+def test_a_partners_dashboard_in_nepali_names_countries_in_nepali_with_devanagari_counts(
+    login_as,
+):
+    for _ in range(6):
+        factories.return_case(factories.person(), host="QA")
+    db.session.commit()
+    partner = login_as("partner", language="ne", digits="devanagari")
+
+    html = partner.get("/").get_data(as_text=True)
+
+    figure = re.search(r'<figure[^>]*id="chart-returns-by-host-country".*?</figure>', html, re.S)
+    assert figure, "no chart of returns by host country"
+    assert "कतार" in figure.group(0) and "Qatar" not in figure.group(0)
+    assert re.search(r'<td class="text-end">६</td>', figure.group(0))
