@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import nepali_datetime
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 CALENDARS = ("ad", "bs", "both")
@@ -108,7 +109,7 @@ def from_bs(year: int, month: int, day: int) -> date:
             str(
                 _l(
                     "%(month)s %(year)d has %(days)d days.",
-                    month=MONTHS_EN[month - 1],
+                    month=month_name(month, str(get_locale() or "en")),
                     year=year,
                     days=length,
                 )

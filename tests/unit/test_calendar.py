@@ -67,6 +67,12 @@ def test_a_day_the_month_does_not_have_is_refused_with_its_length():
         parse_bs("2081-01-32")
 
 
+def test_the_month_is_named_in_the_readers_language(app):
+    with app.test_request_context("/?lang=ne"), pytest.raises(CalendarRangeError) as refused:
+        parse_bs("2081-01-32")
+    assert "बैशाख" in str(refused.value) and "Baishakh" not in str(refused.value)
+
+
 @pytest.mark.parametrize("text", ["2081-13-01", "2081-00-10", "2081-01-00"])
 def test_months_and_days_that_do_not_exist_are_refused(text):
     with pytest.raises(CalendarRangeError):

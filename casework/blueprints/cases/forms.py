@@ -152,8 +152,8 @@ class StageForm(FlaskForm):
 class BatchForm(FlaskForm):
     departure_date = CalendarDateField(_l("Departure date"), validators=[Optional()])
     flight = StringField(_l("Flight"))
-    origin = StringField(_l("From"), default="Kathmandu (KTM)")
-    destination = StringField(_l("To"))
+    origin = StringField(_l("Departs from"), default="Kathmandu (KTM)")
+    destination = StringField(_l("Destination"))
     case_ids = MultiCheckboxField(
         _l("Cases on this flight"), choices=[], coerce=int, validate_choice=False
     )
