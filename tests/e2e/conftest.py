@@ -82,6 +82,8 @@ STAFF = {
     "bikash": "supervisor",
     "ministry": "partner",
     "sarita": "caseworker",  # works in BS (test_bs_date_picker.py sets her calendar)
+    "kamala": "caseworker",  # reads Nepali (test_nepali_journeys.py)
+    "mantralaya": "partner",  # reads Nepali
 }
 
 
