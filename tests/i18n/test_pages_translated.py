@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import io
 import re
-from collections import deque
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import JSON, String, Text, select
@@ -34,6 +33,7 @@ from casework.extensions import db
 from casework.models import Case, Office, User
 from casework.services import cases, providers, referrals, reintegration, two_factor
 from casework.services import resettlement as resettlement_service
+from tests import crawling
 from tests.i18n.catalog import english_phrases, nepali_catalog
 from tests.integration.test_case_pages import make_case
 from tests.integration.test_conflict_victims import new_case
@@ -42,7 +42,6 @@ from tests.integration.test_resettlement import booked
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 ROLES = ("caseworker", "supervisor", "admin", "partner")
-SKIPPED = ("/auth/logout", "/static/", "/bootstrap/", "/api/")
 MAX_PAGES = 150
 
 # Latin on a Nepali page that is not a missing translation: the product's name, the name of
@@ -272,30 +271,17 @@ def office(login_as):
 # --- crawling -------------------------------------------------------------------------------
 
 
+def _read(response):
+    if response.mimetype != "text/html":
+        return None
+    page = read(response.get_data(as_text=True))
+    return SimpleNamespace(status=response.status_code, page=page), page.links
+
+
 def crawl(client, starts: list[str]) -> dict[str, SimpleNamespace]:
     """{url: response} of every page reachable by links from "/" and `starts` (GET only);
     links that switch the language are not followed."""
-    queue = deque(["/", *starts])
-    seen, found = set(queue), {}
-    while queue and len(found) < MAX_PAGES:
-        url = queue.popleft()
-        response = client.get(url)
-        assert response.status_code < 500, url
-        if response.mimetype != "text/html":
-            continue
-        page = read(response.get_data(as_text=True))
-        found[url] = SimpleNamespace(status=response.status_code, page=page)
-        for href in page.links:
-            parts = urlsplit(urljoin(url, href))
-            if parts.netloc or not parts.path.startswith("/") or parts.path.startswith(SKIPPED):
-                continue
-            if "lang=" in parts.query:
-                continue
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            if target not in seen:
-                seen.add(target)
-                queue.append(target)
-    return found
+    return crawling.crawl(client, ["/", *starts], _read, MAX_PAGES)
 
 
 @pytest.fixture

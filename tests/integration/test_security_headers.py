@@ -9,9 +9,7 @@ style attributes, on* handlers and javascript: URLs.
 from __future__ import annotations
 
 import re
-from collections import deque
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -19,6 +17,7 @@ from casework.extensions import db
 from casework.models import Case
 from casework.services import providers, referrals
 from config import DevelopmentConfig, ProductionConfig, TestingConfig
+from tests import crawling
 from tests.integration.test_case_pages import make_case
 
 EXPECTED = {
@@ -129,35 +128,21 @@ class InlineContentFinder(HTMLParser):
             self.problems.append("inline script content")
 
 
-SKIPPED = ("/auth/logout", "/static/", "/bootstrap/", "/api/")
 MAX_PAGES = 120
+
+
+def _read(response):
+    assert_security_headers(response)
+    if response.status_code != 200 or response.mimetype != "text/html":
+        return None
+    finder = InlineContentFinder()
+    finder.feed(response.get_data(as_text=True))
+    return finder.problems, finder.links
 
 
 def crawl(client, start: str = "/") -> dict[str, list[str]]:
     """{url: problems} of every HTML page reachable by links from `start` (GET only)."""
-    seen, queue, found = {start}, deque([start]), {}
-    while queue and len(found) < MAX_PAGES:
-        url = queue.popleft()
-        response = client.get(url)
-        assert response.status_code < 500, url
-        assert_security_headers(response)
-        if response.status_code != 200 or response.mimetype != "text/html":
-            continue
-        finder = InlineContentFinder()
-        finder.feed(response.get_data(as_text=True))
-        found[url] = finder.problems
-        for href in finder.links:
-            target = urljoin(url, href)
-            parts = urlsplit(target)
-            if parts.netloc or not parts.path.startswith("/") or parts.path.startswith(SKIPPED):
-                continue
-            if "lang=" in parts.query:  # the same page in the other language
-                continue
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            if target not in seen:
-                seen.add(target)
-                queue.append(target)
-    return found
+    return crawling.crawl(client, [start], _read, MAX_PAGES)
 
 
 @pytest.fixture
