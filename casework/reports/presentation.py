@@ -6,8 +6,8 @@ the dates and the digits of the page and of the CSV and XLSX files:
 
 - Language: headings, labels and notes are translated under `flask_babel.force_locale`,
   so a partner can get a Nepali report from an English interface and the other way round.
-  Province and district names come from the reference data (`name_ne`, `name_en`).
-  Country names exist in English only, so they stay English.
+  Province and district names come from the reference data (`name_ne`, `name_en`);
+  country names from CLDR in Nepali, the ISO names in English (services.reports.CountryName).
 - Calendar: the period's days and the moment the report was produced are written in AD,
   BS or both (casework.domain.calendar.format_date); a moment in BS is given in Nepal
   time, in AD in UTC as before. A fiscal year is named as such in every calendar ("Fiscal

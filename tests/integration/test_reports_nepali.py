@@ -273,3 +273,18 @@ def test_a_partner_reaches_no_individual_record_in_nepali_either(login_as, api_a
         "/api/v1/reports/summary", query_string={"group_by": "sex", "lang": "ne", "format": "csv"}
     )
     assert "Secretname" not in report.get_data(as_text=True)
+
+
+def test_host_countries_are_named_in_nepali_in_a_nepali_csv(login_as):
+    factories.returnees(6, district_id=27, sex="female", opened_at=FY_START, host="QA")
+    db.session.commit()
+    partner = login_as("partner")
+    by_host = {"subject": "cases", "dim1": "host_country", "fiscal_year": "2082/83"}
+    nepali_rows = csv_rows(
+        partner.get("/reports/download", query_string={**by_host, **NEPALI, "format": "csv"})
+    )
+    english_rows = csv_rows(
+        partner.get("/reports/download", query_string={**by_host, "format": "csv"})
+    )
+    assert ["कतार", "6"] in nepali_rows
+    assert ["Qatar", "6"] in english_rows
