@@ -183,7 +183,12 @@ DEMO_USERS = [
     ("supervisor.dmk", "supervisor", "DMK", "Dawa Sherpa"),
     ("caseworker.dmk", "caseworker", "DMK", "Kabita Rai"),
     ("partner", "partner", "KTM", "Ministry of Labour (demo)"),
+    ("mantralaya", "partner", "KTM", "श्रम मन्त्रालय (demo)"),
 ]
+# Who works in Nepali, in Bikram Sambat, with Devanagari digits, as a district office and a
+# ministry desk do: the demo shows both interfaces side by side.
+WORKS_IN_NEPALI = {"caseworker.dmk", "mantralaya"}
+NEPALI_PREFERENCES = accounts.PreferencesInput("ne", "bs", "devanagari")
 
 
 # Organisations of the kind a Nepal mission refers to, with the districts they serve.
@@ -284,10 +289,12 @@ def ensure_demo_users() -> list[DemoUser]:
     for username, role, office, full_name in DEMO_USERS:
         exists = db.session.scalar(select(User.id).where(User.username == username))
         if not exists:
-            accounts.create_user(
+            user = accounts.create_user(
                 None,
                 accounts.UserInput(username, role, office, full_name, DEMO_PASSWORD),
             )
+            if username in WORKS_IN_NEPALI:
+                accounts.save_own_preferences(user, NEPALI_PREFERENCES)
         result.append(DemoUser(username, role, office, not exists))
     return result
 

@@ -442,3 +442,15 @@ def test_demo_people_have_their_names_in_devanagari_and_are_found_by_them(made):
         admin, beneficiaries.SearchFilters(q=person.name_ne, per_page=500)
     )
     assert total >= 1 and person.id in {b.id for b in found}
+
+
+def test_the_damak_caseworker_and_a_ministry_desk_work_in_nepali_and_bs():
+    demo.ensure_demo_users()
+    db.session.commit()
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    nepali = {"caseworker.dmk", "mantralaya"}
+    for name in nepali:
+        assert (users[name].language, users[name].calendar) == ("ne", "bs")
+        assert users[name].digits == "devanagari"
+    assert all(u.language == "en" for n, u in users.items() if n not in nepali)
+    assert users["mantralaya"].role == "partner"
