@@ -12,6 +12,7 @@ Devanagari digits: "2081-01-01", "२०८१-०१-०१" and "2081/1/1" are
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -135,8 +136,14 @@ def parse_bs(text: str) -> date:
     return from_bs(*(int(part) for part in match.groups()))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def bs_iso(day: date | None) -> str | None:
-    """`YYYY-MM-DD` in BS, or None for no date or a date outside the BS range."""
+    """`YYYY-MM-DD` in BS, or None for no date or a date outside the BS range.
+
+    Cached: a conversion takes about 23 µs, an API page of 25 people has a hundred dates,
+    an export of a million rows millions, and the same days come back again and again
+    (dates of birth, registration days).
+    """
     if day is None:
         return None
     try:

@@ -16,7 +16,6 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import IO, Any
 
 from flask_babel import force_locale
@@ -571,9 +570,9 @@ def _labels(columns: list[Column]) -> list[tuple[int, dict]]:
     return found
 
 
-@lru_cache(maxsize=1 << 16)
 def _bs_of_day(day: date) -> str:
-    """A day's BS date (cached: a million rows hold a few thousand distinct days)."""
+    """A day's BS date ("" outside the range; bs_iso caches: a million rows hold a few
+    thousand distinct days)."""
     return bs_iso(day) or ""
 
 

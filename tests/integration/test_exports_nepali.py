@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 import openpyxl
 from flask_babel import force_locale, gettext
 
+from casework.domain import calendar
 from casework.extensions import db
 from casework.models import Beneficiary, District
 from casework.reports import exports
@@ -241,7 +242,7 @@ def test_the_audit_records_the_language_and_calendar(api_as):
 
 def test_bs_dates_are_converted_once_per_day(make_user):
     """A million rows hold a few thousand days: the conversion is cached per day."""
-    exports._bs_of_day.cache_clear()
+    calendar.bs_iso.cache_clear()
     for _ in range(3):
         person(date_of_birth=NEW_YEAR)
     boss = make_user("supervisor")
@@ -249,5 +250,5 @@ def test_bs_dates_are_converted_once_per_day(make_user):
         boss, "beneficiaries", columns=["date_of_birth"], calendar="bs", fmt="csv"
     )
     assert result.rows == 3
-    info = exports._bs_of_day.cache_info()
+    info = calendar.bs_iso.cache_info()
     assert info.misses == 1 and info.hits == 2
