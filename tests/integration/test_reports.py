@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from datetime import UTC, date, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
@@ -300,6 +303,20 @@ def test_csv_download_and_the_api_file_formats(login_as, api_as):
     xlsx = api.get("/api/v1/reports/summary", query_string={"group_by": "sex", "format": "xlsx"})
     assert xlsx.status_code == 200
     assert openpyxl.load_workbook(io.BytesIO(xlsx.data))["Report"]["B2"].value == 6
+
+
+def test_the_page_reached_with_a_format_in_its_address_offers_both_files(login_as):
+    # A download address with /download taken out: its `format` must not clash with the
+    # format each download link sets (it was a 500).
+    returnees(6, sex="female")
+    db.session.commit()
+    page = login_as("partner").get("/reports/", query_string={"dim1": "sex", "format": "csv"})
+    assert page.status_code == 200
+    links = re.findall(r'href="(/reports/download[^"]*)"', page.get_data(as_text=True))
+    assert [parse_qs(urlsplit(html.unescape(link)).query)["format"] for link in links] == [
+        ["csv"],
+        ["xlsx"],
+    ]
 
 
 def test_bad_input_on_the_page_is_shown_on_its_field(login_as):
