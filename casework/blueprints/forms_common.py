@@ -137,6 +137,7 @@ class CalendarDateInput:
     """
 
     def __call__(self, field, **kwargs):
+        field._fit_calendar_to_data()
         kwargs.pop("type", None)
         kwargs.setdefault("id", field.id)
         if not field.widget_is_text():
@@ -239,8 +240,13 @@ class CalendarDateField(Field):
         if formdata is not None and formdata.get(self.calendar_input_name) in ("ad", "bs"):
             self.input_calendar = formdata.get(self.calendar_input_name)
         super().process(formdata, data, extra_filters)
+        self._fit_calendar_to_data()
+
+    def _fit_calendar_to_data(self) -> None:
+        """A stored date the BS calendar cannot show is shown, and kept, in AD. Checked
+        again when drawn: a view may set `data` after the form is made (the stage form)."""
         if self.data is not None and not self.raw_data and bs_iso(self.data) is None:
-            self.input_calendar = "ad"  # not in the BS range: shown, and kept, in AD
+            self.input_calendar = "ad"
 
     def process_formdata(self, valuelist):
         if not valuelist:

@@ -14,9 +14,9 @@ from flask import request
 from flask_login import login_user
 from sqlalchemy import select
 
-from casework.blueprints.cases.forms import PipelineFilterForm
+from casework.blueprints.cases.forms import PipelineFilterForm, StageForm
 from casework.blueprints.reports.forms import builder_args
-from casework.domain.calendar import bs_iso, month_length
+from casework.domain.calendar import bs_iso, latin_digits, month_length
 from casework.domain.periods import nepal_today
 from casework.extensions import db
 from casework.models import Beneficiary, FollowUp
@@ -387,3 +387,17 @@ def test_the_conflict_period_is_given_in_the_readers_calendar(login_as, calendar
     html = client.get(f"/beneficiaries/{person.id}/cases/new?kind=conflict_victim")
 
     assert shown in html.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("digits", ["latin", "devanagari"])
+def test_a_date_put_on_a_form_after_it_is_made_falls_back_to_ad_outside_bs(app, make_user, digits):
+    # The resettlement stage form is filled this way (cases.views._stage_form); a stored
+    # date BS cannot show (a mistyped year 1910) must read in AD, not "None" or a 500.
+    user = make_user(calendar="bs", digits=digits)
+    with app.test_request_context("/"):
+        login_user(user)
+        form = StageForm(formdata=None)
+        form.permit_date.data = date(1910, 5, 1)
+        html = str(form.permit_date())
+    assert 'value="1910-05-01"' in latin_digits(html)  # in the user's digits
+    assert '<option selected value="ad">' in html
