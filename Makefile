@@ -48,9 +48,11 @@ serve: venv
 	$(BIN)/flask casework init
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:5000 wsgi:app
 
-## The whole suite; TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL.
+## The whole suite; TEST_DATABASE_URL=postgresql://… runs it on PostgreSQL. One worker per
+## core (TEST_WORKERS=0 for one process), each on its own database (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: $(VENV)/.dev $(CATALOGS)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 ## Browser tests of the main journeys (tests/e2e): gunicorn on a fresh SQLite database under
 ## /tmp, Debian's Chromium at /usr/bin/chromium driven by Playwright (never a downloaded

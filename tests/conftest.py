@@ -16,14 +16,17 @@ import pytest
 from argon2 import PasswordHasher
 from flask import g, request_started
 from flask_migrate import upgrade
-from sqlalchemy import MetaData
+from sqlalchemy import URL, MetaData, create_engine, make_url, text
 
 from casework import create_app
 from casework.auth import permissions
 from casework.extensions import db
 from casework.services import accounts
 from casework.services.reference import load_reference_data
+from config import normalise_database_url
 from tests import factories, sign_in
+
+SQLITE_FILE = Path(__file__).resolve().parents[1] / "instance" / "test.db"
 
 REFERENCE_TABLES = {
     "provinces",
@@ -41,12 +44,42 @@ def _drop_everything() -> None:
     metadata.drop_all(bind=db.engine)
 
 
+def _database_url() -> str:
+    """The test database: TEST_DATABASE_URL, or a SQLite file under instance/.
+
+    Under pytest-xdist (`make test` runs one worker per core) each worker has its own:
+    `test-gw0.db`, or the PostgreSQL database `<name>_gw0`, created when missing, so that
+    workers never see each other's rows.
+    """
+    given = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{SQLITE_FILE}"
+    url = make_url(normalise_database_url(given))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.get_backend_name() == "sqlite":
+        path = Path(url.database)
+        url = url.set(database=str(path.with_name(f"{path.stem}-{worker}{path.suffix}")))
+    elif worker:
+        url = _create_database(url, f"{url.database}_{worker}")
+    if url.get_backend_name() == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{url.database}{suffix}").unlink(missing_ok=True)
+    return url.render_as_string(hide_password=False)
+
+
+def _create_database(url: URL, name: str) -> URL:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name)
+
+
 @pytest.fixture(scope="session")
 def app():
-    if not os.environ.get("TEST_DATABASE_URL"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"instance/test.db{suffix}").unlink(missing_ok=True)
-    app = create_app("testing")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=_database_url())
     # Argon2 with its production cost makes each login ~50 ms; tests only need it correct.
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     app.config["SIGN_IN_SLOWDOWN_STEP"] = 0  # tests of the slowdown set it themselves
