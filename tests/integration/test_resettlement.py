@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from casework.domain.calendar import bs_iso
 from casework.domain.resettlement import next_stage
 from casework.errors import PermissionDenied
 from casework.extensions import db
@@ -887,6 +888,23 @@ def test_departure_bad_input_names_the_field(officer, flight, json, field):
     assert response.status_code == 422, response.get_json()
     assert field in error_fields(response)
     assert all(status_of(i)[0] == "travel_booked" for i in flight.ids)
+    assert count(DepartureBatch) == 0
+
+
+def test_the_departure_date_may_be_given_in_bs_alone(officer, flight):
+    # departure_date is required; its BS companion must be enough on its own.
+    day = TODAY + timedelta(days=7)
+    data = {"case_ids": flight.ids, "departure_date_bs": bs_iso(day), "flight": "QR 647"}
+    response = officer.post("/api/v1/resettlement/departures", json=data)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["departure_date"] == day.isoformat()
+
+
+def test_a_departure_without_any_date_is_422_naming_the_date(officer, flight):
+    data = {"case_ids": flight.ids, "flight": "QR 647"}
+    response = officer.post("/api/v1/resettlement/departures", json=data)
+    assert response.status_code == 422
+    assert "departure_date" in error_fields(response)
     assert count(DepartureBatch) == 0
 
 

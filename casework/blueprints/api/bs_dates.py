@@ -13,7 +13,8 @@ Every `Date` field of a schema built on `InputSchema` (bodies and query strings)
 write-only alternative `<name>_bs`: a BS date `YYYY-MM-DD` in Latin or Devanagari digits,
 converted to AD and loaded as `<name>`, so views and services only ever see AD. An
 invalid or out-of-range BS date is refused by the field itself (422 naming `<name>_bs`);
-both fields giving different days is refused too (422 naming `<name>_bs`). Date-times are
+both fields giving different days is refused too (422 naming `<name>_bs`). A required date
+may come as either field; neither is 422 naming `<name>`. Date-times are
 not accepted in BS: the API takes none as input, and a BS date has no time of day.
 
 The companions are made by the schema metaclass, so a date field added later has its
@@ -103,6 +104,7 @@ class BsDateInput(fields.String):
         )
         self.source_attribute = source_attribute
         self.source_name = source_name
+        self.pair_required = False  # set by _companion: the AD date is required
 
     def _deserialize(self, value, attr, data, **kwargs) -> date:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -123,7 +125,13 @@ def _companion(name: str, field: fields.Field, direction: str) -> fields.Field |
         is_datetime = isinstance(field, fields.DateTime)
         return BsDateOf(source_attribute, public, is_datetime, data_key=data_key)
     if direction == "input" and isinstance(field, fields.Date) and not field.dump_only:
-        return BsDateInput(source_attribute, public, field.allow_none, data_key=data_key)
+        companion = BsDateInput(source_attribute, public, field.allow_none, data_key=data_key)
+        # A required date may come as either field: the pair is checked in InputSchema.
+        companion.pair_required = getattr(field, "bs_pair_required", field.required)
+        field.bs_pair_required, field.required = companion.pair_required, False
+        if companion.pair_required:
+            companion.metadata["description"] += f" `{public}` or this one is required."
+        return companion
     return None
 
 
@@ -168,7 +176,11 @@ class InputSchema(ma.Schema, metaclass=BsSchemaMeta):
         # schemas' own hooks (flatten_consent, …) must see the AD date.
         errors = {}
         for name, field in self.load_fields.items():
-            if not isinstance(field, BsDateInput) or name not in data:
+            if not isinstance(field, BsDateInput):
+                continue
+            if name not in data:
+                if _missing_pair(field, data, kwargs.get("partial")):
+                    errors[field.source_name] = [fields.Field.default_error_messages["required"]]
                 continue
             day = data.pop(name)
             given = data.get(field.source_attribute)
@@ -181,6 +193,14 @@ class InputSchema(ma.Schema, metaclass=BsSchemaMeta):
         if errors:
             raise ma.ValidationError(errors)
         return data
+
+
+def _missing_pair(field: BsDateInput, data: dict, partial) -> bool:
+    """A required date given in neither calendar (a partial load asks for nothing)."""
+    if not field.pair_required or field.source_attribute in data:
+        return False
+    skipped = partial is True or (partial and field.source_name in partial)
+    return not skipped
 
 
 def _conflict(public: str, field: BsDateInput, day: date | None, given: date) -> str:
