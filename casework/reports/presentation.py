@@ -72,6 +72,24 @@ def choose(
     )
 
 
+# What a program reading the API gets unless it asks: the files' data contract (column
+# keys and codes, AD dates, Latin digits), whatever the token owner reads on the pages.
+API_DEFAULT = Preferences(language="en", calendar="ad", digits="latin")
+
+
+def choose_for_api(
+    language: str | None = None, calendar: str | None = None, digits: str | None = None
+) -> Preferences:
+    """The API's explicit choices, each defaulting to API_DEFAULT, not to the profile: a
+    script must not get Nepali headers or extra BS columns because the person whose
+    token it uses chose to read Nepali."""
+    return Preferences(
+        language=language or API_DEFAULT.language,
+        calendar=calendar or API_DEFAULT.calendar,
+        digits=digits or API_DEFAULT.digits,
+    )
+
+
 def digits_of(style: Preferences) -> Callable[[str], str]:
     return devanagari_digits if style.digits == "devanagari" else latin_digits
 

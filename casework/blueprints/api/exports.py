@@ -59,7 +59,7 @@ class ExportQuerySchema(InputSchema):
         validate=one_of(exports.LANGUAGES),
         metadata={
             "description": "Language of the file and of error messages: en or ne (default: "
-            "the user's language). An English file has the column keys as its header and "
+            "en for the file, whatever the user reads on the pages). An English file has the column keys as its header and "
             "codes as values; a Nepali file has the columns' Nepali names, labels for codes "
             "and Devanagari place names."
         },
@@ -68,7 +68,7 @@ class ExportQuerySchema(InputSchema):
         load_default=None,
         validate=one_of(CALENDARS),
         metadata={
-            "description": "ad, bs or both (default: the user's calendar). With bs or both, "
+            "description": "ad, bs or both (default: ad). With bs or both, "
             "each date or time column is followed by `<key>_bs`, its BS date (YYYY-MM-DD; "
             "for a time, the BS date of its day in Nepal; empty outside BS 1975-2100)."
         },
@@ -145,7 +145,7 @@ DOWNLOAD = {
 def _download(dataset: str, args: dict, headers: dict):
     columns = args.pop("columns")
     fmt = args.pop("format")
-    style = presentation.choose(args.pop("lang"), args.pop("calendar"))
+    style = presentation.choose_for_api(args.pop("lang"), args.pop("calendar"))
     result = exports.export(
         current_user,
         dataset,

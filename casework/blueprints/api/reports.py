@@ -50,7 +50,7 @@ class SummaryQuerySchema(InputSchema):
         validate=validate.OneOf(list(LANGUAGES)),
         metadata={
             "description": "Language of the file and of error messages: en or ne. Default: "
-            "the user's language."
+            "en for the file, whatever the user reads on the pages."
         },
     )
     calendar = fields.String(
@@ -58,7 +58,7 @@ class SummaryQuerySchema(InputSchema):
         validate=validate.OneOf(CALENDARS),
         metadata={
             "description": "Dates of the file (the period, when it was made): ad, bs or both. "
-            "Default: the user's calendar."
+            "Default: ad."
         },
     )
     digits = fields.String(
@@ -66,7 +66,7 @@ class SummaryQuerySchema(InputSchema):
         validate=validate.OneOf(DIGITS),
         metadata={
             "description": "latin or devanagari digits in an XLSX's text (its counts stay "
-            "numbers; a CSV is always in Latin digits). Default: the user's digits."
+            "numbers; a CSV is always in Latin digits). Default: latin."
         },
     )
 
@@ -127,7 +127,7 @@ def aggregate_only() -> None:
 def summary(args):
     """Counts grouped by up to three dimensions; small counts are suppressed (null)."""
     file_format = args.pop("format")
-    style = presentation.choose(args.pop("lang"), args.pop("calendar"), args.pop("digits"))
+    style = presentation.choose_for_api(args.pop("lang"), args.pop("calendar"), args.pop("digits"))
     report = service.run(current_user, service.parse_spec(**args))
     if file_format != "json":
         service.record_download(current_user, report.spec, file_format, style)
