@@ -108,7 +108,7 @@ def test_a_nepali_partner_downloads_the_report_in_nepali_for_a_fiscal_year(brows
             "district_id": 4,
             "consent": {
                 "given": True,
-                "date_bs": bs_iso(nepal_today()),
+                "date_bs": bs_iso(nepal_today() - timedelta(days=1)),
                 "purposes": ["registration"],
             },
         },
