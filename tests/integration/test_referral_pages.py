@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
+from casework.domain.periods import nepal_today
 from casework.extensions import db
 from casework.models import (
     Approval,
@@ -356,7 +357,7 @@ def test_a_conflict_victim_is_referred_to_a_psychosocial_provider_through_the_pa
         "Kirtipur, Kathmandu",
         "Service Psychosocial · Normal",
         REASON,
-        f"Sent on {TODAY.isoformat()}",
+        f"Sent on {nepal_today().isoformat()}",  # the day in Nepal of the moment it was sent
     ):
         assert shown in slip, shown
     for withheld in (
