@@ -17,6 +17,11 @@ from dataclasses import dataclass
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
+# The languages Casework speaks, each named in its own script (not translated), so that a
+# person who reads only that one finds it. config.LANGUAGES lists the same codes.
+LANGUAGE_NAMES = {"en": "English", "ne": "नेपाली"}
+LANGUAGES = tuple(LANGUAGE_NAMES)
+
 
 @dataclass(frozen=True)
 class Preferences:

@@ -41,6 +41,7 @@ from casework.domain.conflict import SENSITIVE_VULNERABILITIES
 from casework.domain.periods import NEPAL
 from casework.errors import NotFound, ValidationError
 from casework.extensions import db
+from casework.i18n import LANGUAGES
 from casework.models import (
     Beneficiary,
     Case,
@@ -63,7 +64,6 @@ MAX_PASSWORD = 256
 YIELD_PER = 1000  # rows fetched from the database at a time
 FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX)"}
 RESTRICTED = "restricted"
-LANGUAGES = ("en", "ne")
 
 Assignee = aliased(User, name="assignee")
 IncidentDistrict = aliased(District, name="incident_district")

@@ -32,10 +32,8 @@ from flask_babel import gettext as _
 from casework.domain import workflow
 from casework.domain.calendar import devanagari_digits, format_date, latin_digits
 from casework.domain.periods import NEPAL, Period
-from casework.i18n import Preferences, preferences
+from casework.i18n import LANGUAGE_NAMES, Preferences, preferences
 from casework.reports.aggregate import DIMENSIONS, SUBJECTS
-
-LANGUAGES = {"en": "English", "ne": "नेपाली"}  # each in its own script: not translated
 
 
 @dataclass(frozen=True)
@@ -206,6 +204,6 @@ def describe(report, style: Preferences | None = None) -> list[tuple[str, str]]:
                 )
             ),
         ),
-        (_("Language"), LANGUAGES.get(style.language, style.language)),
+        (_("Language"), LANGUAGE_NAMES.get(style.language, style.language)),
     ]
     return facts

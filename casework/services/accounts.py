@@ -22,6 +22,7 @@ from casework.domain import lockout, passwords
 from casework.domain.calendar import CALENDARS, DIGITS
 from casework.errors import NotFound, StaleVersion, ValidationError
 from casework.extensions import db
+from casework.i18n import LANGUAGES
 from casework.models import ApiToken, Office, User, get_by_id, utcnow
 from casework.services import sign_in_throttle, two_factor
 
@@ -172,9 +173,6 @@ def change_own_password(user: User, current: str, new: str) -> None:
         changes={"required": forced},
         actor=user,
     )
-
-
-LANGUAGES = ("en", "ne")
 
 
 @dataclass(frozen=True)

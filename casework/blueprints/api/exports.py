@@ -21,6 +21,7 @@ from casework.domain import codes, workflow
 from casework.domain.calendar import CALENDARS
 from casework.domain.ids import MAX_ID
 from casework.extensions import db
+from casework.i18n import LANGUAGES
 from casework.reports import exports, presentation, stream
 
 blp = Blueprint(
@@ -56,7 +57,7 @@ class ExportQuerySchema(InputSchema):
     date_to = fields.Date(data_key="to", load_default=None)
     lang = fields.String(
         load_default=None,
-        validate=one_of(exports.LANGUAGES),
+        validate=one_of(LANGUAGES),
         metadata={
             "description": "Language of the file and of error messages: en or ne (default: "
             "en for the file, whatever the user reads on the pages). An English file has the column keys as its header and "

@@ -13,9 +13,9 @@ from casework.blueprints.api.schemas import PeriodSchema
 from casework.domain import workflow
 from casework.domain.calendar import CALENDARS, DIGITS
 from casework.extensions import db
+from casework.i18n import LANGUAGES
 from casework.reports import files, presentation
 from casework.reports.aggregate import DIMENSIONS, SUBJECTS
-from casework.reports.presentation import LANGUAGES
 from casework.reports.suppression import TOTAL
 from casework.services import reports as service
 

@@ -3,6 +3,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from casework.blueprints.form_base import FlaskForm
+from casework.i18n import LANGUAGE_NAMES
 
 
 class LoginForm(FlaskForm):
@@ -44,8 +45,7 @@ class PasswordConfirmForm(FlaskForm):
     password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=256)])
 
 
-# Each language is named in its own script, so a person who reads only that one finds it.
-LANGUAGE_CHOICES = [("en", "English"), ("ne", "नेपाली")]
+LANGUAGE_CHOICES = list(LANGUAGE_NAMES.items())
 
 
 class PreferencesForm(FlaskForm):

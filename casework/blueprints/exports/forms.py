@@ -18,8 +18,8 @@ from casework.blueprints.forms_common import (
     OptionalIntSelectField,
 )
 from casework.domain import codes, workflow
+from casework.i18n import LANGUAGE_NAMES
 from casework.reports import exports
-from casework.reports.presentation import LANGUAGES
 
 
 def _choices(table: dict) -> list[tuple[str, str]]:
@@ -33,7 +33,7 @@ class ExportForm(FlaskForm):
     date_to = CalendarDateField(_l("To"), validators=[Optional()])
     format = SelectField(_l("Format"), choices=list(exports.FORMATS.items()), validate_choice=False)
     # How the file reads (casework.reports.exports, Reading): the defaults are the user's.
-    language = SelectField(_l("Language of the file"), choices=list(LANGUAGES.items()))
+    language = SelectField(_l("Language of the file"), choices=list(LANGUAGE_NAMES.items()))
     calendar = SelectField(
         _l("Dates"),
         choices=[("ad", _l("AD")), ("both", _l("AD, each with its BS date beside it"))],

@@ -12,9 +12,8 @@ from casework.blueprints.form_base import FlaskForm, Form
 from casework.blueprints.forms_common import CalendarDateField
 from casework.domain import periods, workflow
 from casework.domain.calendar import latin_digits
-from casework.i18n import Preferences
+from casework.i18n import LANGUAGE_NAMES, Preferences
 from casework.reports.aggregate import DIMENSIONS, MAX_DIMENSIONS, SUBJECTS
-from casework.reports.presentation import LANGUAGES
 
 # The words of the account page's preferences (casework.blueprints.auth.forms), so a
 # choice reads the same in both places and is translated once.
@@ -48,7 +47,7 @@ class ReportForm(Form):
     end = CalendarDateField(_l("To"), validators=[Optional()])
     # How the report is written (page and files); the defaults are the user's own
     # language, calendar and digits (casework.reports.presentation.choose).
-    language = SelectField(_l("Language of the report"), choices=list(LANGUAGES.items()))
+    language = SelectField(_l("Language of the report"), choices=list(LANGUAGE_NAMES.items()))
     calendar = SelectField(_l("Dates in"), choices=CALENDAR_CHOICES)
     digits = SelectField(_l("Digits"), choices=DIGIT_CHOICES)
 
