@@ -3,7 +3,6 @@ user's calendar, error mapping."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import html_params
 
 from casework.domain.calendar import (
+    DATE_TEXT,
     CalendarRangeError,
     bs_iso,
     devanagari_digits,
@@ -115,7 +115,6 @@ def opened_version(field, missing: int | None = -1) -> int | None:
 
 # --- Dates in the user's calendar (AD or Bikram Sambat) ---------------------------------
 
-_DATE_TEXT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 # The browser's own check of a typed date (Latin or Devanagari digits); the server checks
 # again. Escaped for the `v` flag browsers compile the pattern attribute with.
 _DATE_PATTERN = r"[0-9०-९]{4}[\-\/.][0-9०-९]{1,2}[\-\/.][0-9०-९]{1,2}"
@@ -125,6 +124,16 @@ def _preferred_calendars() -> tuple[str, str, str]:
     """The user's display calendar, the calendar they type dates in, and their digits."""
     prefs = preferences() if has_request_context() else Preferences()
     return prefs.calendar, ("ad" if prefs.calendar == "ad" else "bs"), prefs.digits
+
+
+# How a user chooses their calendar and digits, in the same words on the account page and
+# on the report builder (translated once).
+CALENDAR_CHOICES = [
+    ("ad", _l("AD (Gregorian)")),
+    ("bs", _l("BS (Bikram Sambat)")),
+    ("both", _l("Both, BS and AD")),
+]
+DIGIT_CHOICES = [("latin", _l("Latin: 0 1 2 3")), ("devanagari", _l("Devanagari: ० १ २ ३"))]
 
 
 class CalendarDateInput:
@@ -278,7 +287,7 @@ class CalendarDateField(Field):
 
 
 def _parse_ad(text: str) -> date:
-    match = _DATE_TEXT.fullmatch(text)
+    match = DATE_TEXT.fullmatch(text)
     try:
         return date(*(int(part) for part in match.groups()))
     except (AttributeError, ValueError):

@@ -31,7 +31,8 @@ LAST_AD = nepali_datetime.date(
 
 _TO_DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
 _TO_LATIN = str.maketrans("०१२३४५६७८९", "0123456789")
-_BS_TEXT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+# A date written YYYY-MM-DD (or with / or .), in either calendar: BS here, AD in forms.
+DATE_TEXT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 
 # The months in the order of the BS year (Baishakh starts mid-April), in both scripts.
 MONTHS_EN = (
@@ -130,7 +131,7 @@ def month_length(year: int, month: int) -> int:
 
 def parse_bs(text: str) -> date:
     """AD date of a BS date written `YYYY-MM-DD` (Latin or Devanagari digits)."""
-    match = _BS_TEXT.fullmatch(latin_digits((text or "").strip()))
+    match = DATE_TEXT.fullmatch(latin_digits((text or "").strip()))
     if not match:
         raise CalendarRangeError(str(_l("Give a BS date as YYYY-MM-DD, such as 2081-01-15.")))
     return from_bs(*(int(part) for part in match.groups()))

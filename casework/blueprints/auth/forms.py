@@ -3,6 +3,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from casework.blueprints.form_base import FlaskForm
+from casework.blueprints.forms_common import CALENDAR_CHOICES, DIGIT_CHOICES
 from casework.i18n import LANGUAGE_NAMES
 
 
@@ -55,15 +56,11 @@ class PreferencesForm(FlaskForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=False)
     calendar = SelectField(
         _l("Calendar for dates"),
-        choices=[
-            ("ad", _l("AD (Gregorian)")),
-            ("bs", _l("BS (Bikram Sambat)")),
-            ("both", _l("Both, BS and AD")),
-        ],
+        choices=CALENDAR_CHOICES,
         validate_choice=False,
     )
     digits = SelectField(
         _l("Digits"),
-        choices=[("latin", _l("Latin: 0 1 2 3")), ("devanagari", _l("Devanagari: ० १ २ ३"))],
+        choices=DIGIT_CHOICES,
         validate_choice=False,
     )

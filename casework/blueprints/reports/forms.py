@@ -9,7 +9,11 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Optional
 
 from casework.blueprints.form_base import FlaskForm, Form
-from casework.blueprints.forms_common import CalendarDateField
+from casework.blueprints.forms_common import (
+    CALENDAR_CHOICES,
+    DIGIT_CHOICES,
+    CalendarDateField,
+)
 from casework.domain import periods, workflow
 from casework.domain.calendar import latin_digits
 from casework.i18n import LANGUAGE_NAMES, Preferences
@@ -17,12 +21,6 @@ from casework.reports.aggregate import DIMENSIONS, MAX_DIMENSIONS, SUBJECTS
 
 # The words of the account page's preferences (casework.blueprints.auth.forms), so a
 # choice reads the same in both places and is translated once.
-CALENDAR_CHOICES = [
-    ("ad", _l("AD (Gregorian)")),
-    ("bs", _l("BS (Bikram Sambat)")),
-    ("both", _l("Both, BS and AD")),
-]
-DIGIT_CHOICES = [("latin", _l("Latin: 0 1 2 3")), ("devanagari", _l("Devanagari: ० १ २ ३"))]
 
 
 def fiscal_year_choices(today: date | None = None, write=latin_digits) -> list[tuple[str, str]]:
