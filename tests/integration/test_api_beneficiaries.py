@@ -171,6 +171,23 @@ def test_list_is_a_page_envelope(api_as):
     assert (default["page"], default["per_page"], default["total"]) == (1, 25, 3)
 
 
+def test_a_name_search_pages_and_counts_only_what_matches_in_the_callers_office(api_as):
+    """A name search takes its page and total from one reading of the matches."""
+    api = api_as("caseworker", "KTM")
+    found = {beneficiary(given_name=n, family_name="Tamang").id for n in ("Asha", "Bina", "Chet")}
+    beneficiary(given_name="Dipa", family_name="Gurung")
+    beneficiary(given_name="Esha", family_name="Tamang", office_code="DMK")
+
+    pages = [
+        api.get(URL, query_string={"q": "tama", "per_page": 2, "page": page}).get_json()
+        for page in (1, 2, 3)
+    ]
+
+    assert [(p["total"], len(p["items"])) for p in pages] == [(3, 2), (3, 1), (3, 0)]
+    listed = [i["id"] for p in pages for i in p["items"]]
+    assert listed == sorted(found, reverse=True)  # newest first, each once
+
+
 def test_list_items_carry_the_contract_fields(api_as):
     api = api_as("caseworker", "KTM")
     beneficiary()
