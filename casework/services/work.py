@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from casework.auth.permissions import (
     Permission,
@@ -82,7 +82,10 @@ def _open_cases(actor: User, subject: User | None):
 
 
 def work(actor: User, user_id: int | None = None) -> Work:
-    """A caseworker's own work; a supervisor's office, or one person of it."""
+    """A caseworker's own work; a supervisor's office, or one person of it.
+
+    A page of many short lists: each kind of list is one query (UNION ALL of the lists'
+    LIMITs), so the page costs a fixed handful of round trips, not one per status."""
     require(actor, Permission.CASE_VIEW)
     subject = _subject(actor, user_id)
     today = date.today()
@@ -94,22 +97,26 @@ def work(actor: User, user_id: int | None = None) -> Work:
             .order_by(Case.status)
         ).all()
     )
-    by_status = {status: _first_cases(actor, subject, status) for status in status_counts}
     follow_ups = scope_follow_ups(actor, select(FollowUp)).where(
         FollowUp.done_at.is_(None), FollowUp.due_date <= today + DUE_SOON, Case.closed_at.is_(None)
     )
     if subject is not None:
         follow_ups = follow_ups.where(Case.assigned_to_id == subject.id)
-    overdue = follow_ups.where(FollowUp.due_date < today)
-    due_soon = follow_ups.where(FollowUp.due_date >= today)
+    overdue_count, due_soon_count = db.session.execute(
+        follow_ups.with_only_columns(
+            func.count().filter(FollowUp.due_date < today),
+            func.count().filter(FollowUp.due_date >= today),
+        )
+    ).one()
+    overdue, due_soon = _first_follow_ups(follow_ups, today)
     result = Work(
         subject=subject,
-        cases_by_status=by_status,
+        cases_by_status=_first_cases(actor, subject, list(status_counts)),
         status_counts=status_counts,
-        overdue=_first_follow_ups(overdue),
-        due_soon=_first_follow_ups(due_soon),
-        overdue_count=_count(overdue),
-        due_soon_count=_count(due_soon),
+        overdue=overdue,
+        due_soon=due_soon,
+        overdue_count=overdue_count or 0,
+        due_soon_count=due_soon_count or 0,
         waiting_on_others=approvals.waiting_on(subject or actor),
     )
     if can(actor, Permission.APPROVE):
@@ -119,31 +126,46 @@ def work(actor: User, user_id: int | None = None) -> Work:
     return result
 
 
-def _first_follow_ups(stmt) -> list[FollowUpLine]:
+def _first_of_each(lists: list) -> list:
+    """The rows of several ordered, limited SELECTs in one round trip (each wrapped as a
+    subquery: SQLite allows no ORDER BY or LIMIT on the members of a UNION)."""
+    if not lists:
+        return []
+    return db.session.execute(union_all(*(select(s.subquery()) for s in lists))).all()
+
+
+def _first_follow_ups(stmt, today: date) -> tuple[list[FollowUpLine], list[FollowUpLine]]:
+    """The oldest FOLLOW_UPS_LISTED overdue, and the next FOLLOW_UPS_LISTED due soon."""
     columns = (FollowUp.id, FollowUp.case_id, Case.case_number, FollowUp.title, FollowUp.due_date)
     ordered = stmt.with_only_columns(*columns).order_by(FollowUp.due_date, FollowUp.id)
-    return [FollowUpLine(*row) for row in db.session.execute(ordered.limit(FOLLOW_UPS_LISTED))]
+    rows = _first_of_each(
+        [
+            ordered.where(FollowUp.due_date < today).limit(FOLLOW_UPS_LISTED),
+            ordered.where(FollowUp.due_date >= today).limit(FOLLOW_UPS_LISTED),
+        ]
+    )
+    lines = sorted((FollowUpLine(*row) for row in rows), key=lambda f: (f.due_date, f.id))
+    return [f for f in lines if f.due_date < today], [f for f in lines if f.due_date >= today]
 
 
-def _count(stmt) -> int:
-    return db.session.scalar(stmt.with_only_columns(func.count(FollowUp.id))) or 0
-
-
-def _first_cases(actor: User, subject: User | None, status: str) -> list[CaseLine]:
-    stmt = (
+def _first_cases(
+    actor: User, subject: User | None, statuses: list[str]
+) -> dict[str, list[CaseLine]]:
+    """The first CASES_PER_STATUS open cases of each status, in case order."""
+    listed = (
         _open_cases(actor, subject)
         .with_only_columns(
-            Case.id, Case.case_number, Beneficiary.given_name, Beneficiary.family_name
+            Case.status, Case.id, Case.case_number, Beneficiary.given_name, Beneficiary.family_name
         )
         .join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
-        .where(Case.status == status)
         .order_by(Case.id)
         .limit(CASES_PER_STATUS)
     )
-    return [
-        CaseLine(case_id, number, f"{given} {family}".strip())
-        for case_id, number, given, family in db.session.execute(stmt)
-    ]
+    rows = _first_of_each([listed.where(Case.status == status) for status in statuses])
+    by_status: dict[str, list[CaseLine]] = {status: [] for status in statuses}
+    for status, case_id, number, given, family in sorted(rows, key=lambda row: row[1]):
+        by_status[status].append(CaseLine(case_id, number, f"{given} {family}".strip()))
+    return by_status
 
 
 def _subject(actor: User, user_id: int | None) -> User | None:

@@ -1018,9 +1018,31 @@ def test_my_work_lists_the_first_cases_of_a_status_and_links_to_the_rest(login_a
     groups = open_cases_by_status(html)
     listed = groups[f"Registered {CASES_PER_STATUS + 2}"]
     shown = [n for n in (reload(i).case_number for i in numbers) if n in listed]
-    assert len(shown) == CASES_PER_STATUS
+    assert shown == [reload(i).case_number for i in numbers[:CASES_PER_STATUS]]  # the first
     assert f"All {CASES_PER_STATUS + 2} cases" in listed
     assert 'href="/cases/?status=registered&amp;open=1"' in html
+
+
+def test_my_work_lists_the_oldest_overdue_follow_ups_and_counts_them_all(login_as):
+    from casework.services.work import FOLLOW_UPS_LISTED
+
+    worker = login_as("caseworker")
+    case = reload(make_case(worker.user))
+    overdue = FOLLOW_UPS_LISTED + 2
+    for n in range(overdue):  # the oldest last, so that the list's order is the page's work
+        cases.add_follow_up(worker.user, case, f"Overdue {n}", TODAY - timedelta(days=n + 1))
+    cases.add_follow_up(worker.user, case, "Soon", TODAY + timedelta(days=2))
+    cases.add_follow_up(worker.user, case, "Today", TODAY)
+    db.session.commit()
+
+    html = page(worker, "/work/")
+
+    listed = re.findall(r"· (Overdue \d+)</li>", element(html, "overdue"))
+    oldest_first = [f"Overdue {n}" for n in range(overdue - 1, -1, -1)]
+    assert listed == oldest_first[:FOLLOW_UPS_LISTED]
+    assert f'Overdue follow-ups <span class="text-muted">{overdue}</span>' in html
+    assert f"The oldest {FOLLOW_UPS_LISTED} are listed." in html
+    assert re.findall(r"· (Today|Soon)</li>", element(html, "due-soon")) == ["Today", "Soon"]
 
 
 def test_my_work_shows_a_caseworkers_cases_follow_ups_and_waiting_items(office):
