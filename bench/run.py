@@ -230,12 +230,14 @@ def totp_secret(env: dict, username: str) -> str:
     return flask(env, "users", "two-factor", username).strip().splitlines()[-1]
 
 
-def latencies(server: Server, env: dict, runs: int) -> list[Result]:
+def latencies(server: Server, env: dict, runs: int, only: list[str]) -> list[Result]:
     someone = sample_person(env)
     tokens = {n: api_token(env, n) for n in ("caseworker.ktm", "supervisor.ktm", "partner")}
     totp_secrets = {n: totp_secret(env, n) for n in ("supervisor.ktm",)}  # they need one
     results = []
     for name, who, path, target in requests_to_time(someone, tokens):
+        if only and name not in only:
+            continue
         client = Client(server.port, token=who.get("token"))
         if "user" in who:
             client.login(who["user"], totp_secrets.get(who["user"]))
@@ -354,9 +356,11 @@ def bench(label: str, database_url: str, args) -> dict:
     print(f"== {label}: {database_url}", flush=True)
     people = prepare(env, args.people)
     with Server(env) as server:
-        results = latencies(server, env, args.runs)
-        results.append(throughput(server, env, seconds=3 if args.quick else 10))
-        results += export(server, env)
+        results = latencies(server, env, args.runs, args.only)
+        if not args.only or "throughput" in args.only:
+            results.append(throughput(server, env, seconds=3 if args.quick else 10))
+        if not args.only or "export" in args.only:
+            results += export(server, env)
     return {"database": label, "people": people, "results": [r.__dict__ for r in results]}
 
 
@@ -378,7 +382,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="short runs (CI: keeps it working)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="measure only this request (a name of bench/workload.py, or throughput, or "
+        "export); repeatable. For a diagnosis: results.json is written elsewhere.",
+    )
     args = parser.parse_args()
+    if args.only and args.output == str(ROOT / "bench" / "results.json"):
+        args.output = str(ROOT / "bench" / "results-only.json")  # never a partial table
     suffix = "" if args.people == 1_000_000 else f"-{args.people}"
     runs = [("sqlite", f"sqlite:///{ROOT / 'bench' / f'bench{suffix}.db'}")]
     if os.environ.get("BENCH_DATABASE_URL"):
@@ -390,7 +403,7 @@ def main() -> int:
     }
     Path(args.output).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"\n{'':<42}" + "".join(f"{r['database']:>16}" for r in report["runs"]))
-    names = [r["name"] for r in report["runs"][0]["results"]]
+    names = [r["name"] for r in report["runs"][0]["results"]] if report["runs"] else []
     for index, name in enumerate(names):
         cells = []
         for run in report["runs"]:

@@ -357,21 +357,24 @@ def search_conditions(filters: SearchFilters) -> list:
 def search(actor: User, filters: SearchFilters) -> tuple[list[Beneficiary], int]:
     """Name (any order, spelling-tolerant), registration number or phone; with filters.
 
-    One page, newest first, and how many match. A name search reads every match anyway
-    (the trigram index finds rows, then the newest are chosen from them), so the page and
-    the total come from that one reading (`count(*) OVER ()` over the ids). A list by
-    district or sex alone counts through an index and reads only the page's rows: two
-    cheaper queries than one that reads every person of a district."""
+    One page, newest first, and how many match. A name search must read every match to
+    count them, so its matches are read once (a MATERIALIZED CTE: SQLite 3.35+, which
+    FTS5's trigrams, 3.34+, nearly ask already) and the page and total come from that
+    reading. Without it PostgreSQL may walk the primary key backwards to find the newest
+    without sorting, which a LIMIT rewards but a count over every match does not (370 ms
+    at a million people instead of 4). A list by district or sex alone counts through an
+    index and reads only the page's rows: cheaper than reading every person of a district.
+    """
     matching = scope_beneficiaries(actor, select(Beneficiary.id)).where(*search_conditions(filters))
     by_name = bool((filters.q or "").strip())
-    page = (
-        matching.order_by(Beneficiary.id.desc())
-        .limit(filters.per_page)
-        .offset((filters.page - 1) * filters.per_page)
-    )
     if by_name:
-        page = page.add_columns(func.count().over().label("total"))
-    page_ids = page.subquery()
+        matches = matching.cte("matches").prefix_with("MATERIALIZED")
+        page = select(matches.c.id, func.count().over().label("total")).order_by(
+            matches.c.id.desc()
+        )
+    else:
+        page = matching.order_by(Beneficiary.id.desc())
+    page_ids = page.limit(filters.per_page).offset((filters.page - 1) * filters.per_page).subquery()
     rows = db.session.execute(
         select(Beneficiary, story_hidden(actor), *([page_ids.c.total] if by_name else []))
         .join(page_ids, page_ids.c.id == Beneficiary.id)
