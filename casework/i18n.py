@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 # The languages Casework speaks, each named in its own script (not translated), so that a
@@ -50,9 +51,13 @@ def select_locale() -> str:
 
 
 def preferences() -> Preferences:
-    """The current request's language, calendar and digits."""
+    """The current request's language, calendar and digits.
+
+    The language is the locale Flask-Babel chose for this request (select_locale, run once
+    and kept for the request): a page asks for it at every date and number it shows."""
     user = _user()
-    language = select_locale()
+    locale = get_locale()
+    language = str(locale) if locale is not None else select_locale()
     if user is None:
         return Preferences(language=language)
     return Preferences(language=language, calendar=user.calendar, digits=user.digits)
