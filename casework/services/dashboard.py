@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from casework.auth.permissions import (
     Permission,
@@ -133,6 +134,7 @@ def _staff(user: User, today: date) -> Dashboard:
             .where(FollowUp.due_date <= today + DUE_SOON)
             .order_by(FollowUp.due_date, FollowUp.id)
             .limit(8)
+            .options(contains_eager(FollowUp.case))  # the page shows each one's case number
         )
     )
     return board

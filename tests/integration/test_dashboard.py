@@ -9,6 +9,7 @@ from casework.extensions import db
 from casework.models import Approval, FollowUp
 from tests.factories import BeneficiaryFactory, UserFactory, conflict_case, person, return_case
 from tests.pages import table_rows
+from tests.queries import statements
 
 
 def chart(html: str, key: str) -> dict[str, str]:
@@ -54,6 +55,33 @@ def test_a_caseworker_sees_their_own_caseload_and_what_is_due(login_as):
     assert chart(html, "open-return_reintegration") == {"Registered": "1"}
     assert "Call back" in html and "Home visit" in html and "Not mine" not in html
     assert "overdue-per-person" not in html
+
+
+def test_the_follow_ups_listed_cost_no_query_each(login_as):
+    """Each follow-up shows its case number: loaded with the list, not once per line."""
+    worker = login_as("caseworker")
+    today = date.today()
+
+    def home_page_queries() -> int:
+        worker.get("/")
+        db.session.expunge_all()  # as a real request, with nothing loaded yet
+        with statements() as seen:
+            assert worker.get("/").status_code == 200
+        return len(seen)
+
+    def add_due_case() -> None:
+        case = return_case(person(), opened_at=recent())
+        case.assigned_to_id = worker.user.id
+        db.session.add(FollowUp(case_id=case.id, title="Call", due_date=today))
+        db.session.commit()
+
+    add_due_case()
+    with_one = home_page_queries()
+    for _ in range(5):
+        add_due_case()
+    html = worker.get("/").get_data(as_text=True)
+    assert html.count("· Call</li>") == 6
+    assert home_page_queries() == with_one
 
 
 def test_a_supervisor_sees_the_office_approvals_and_overdue_per_caseworker(login_as):

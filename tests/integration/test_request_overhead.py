@@ -3,28 +3,13 @@ token's owner in one query, and writes nothing unless the token's last use is du
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from casework.extensions import db
 from casework.models import ApiToken, utcnow
+from tests.queries import statements
 
 DISTRICTS = "/api/v1/districts"
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, *args):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def test_an_api_call_finds_its_token_and_owner_in_one_query(api_as):
