@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from casework.extensions import db
 from casework.models._types import UTCDateTime, utcnow
@@ -83,6 +83,9 @@ class DepartureBatch(db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     cases: Mapped[list[Case]] = relationship(secondary="batch_cases", order_by="Case.id")
+    # How many cases fly, where a list of batches asks for it (services.resettlement.batches):
+    # counted with the list, not by loading each batch's cases.
+    case_count: Mapped[int | None] = query_expression()
 
 
 class BatchCase(db.Model):

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload, with_expression
 
 from casework import audit
 from casework.auth.permissions import Permission, require, scope_cases, scope_office
@@ -259,6 +259,13 @@ def batches(actor: User) -> list[DepartureBatch]:
     require(actor, Permission.CASE_VIEW)
     stmt = scope_office(actor, select(DepartureBatch), DepartureBatch)
     stmt = stmt.order_by(DepartureBatch.departure_date.desc(), DepartureBatch.id.desc())
+    cases_on_board = (
+        select(func.count())
+        .where(BatchCase.batch_id == DepartureBatch.id)
+        .correlate(DepartureBatch)
+        .scalar_subquery()
+    )
+    stmt = stmt.options(with_expression(DepartureBatch.case_count, cases_on_board))
     return list(db.session.scalars(stmt.limit(100)))
 
 

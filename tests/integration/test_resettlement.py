@@ -37,6 +37,7 @@ from casework.services import cases
 from casework.services import resettlement as service
 from tests.factories import BeneficiaryFactory, HouseholdFactory
 from tests.pages import filled, form_at, form_with, table_rows
+from tests.queries import statements
 
 TODAY = date.today()
 KIND = "resettlement"
@@ -1116,6 +1117,26 @@ def test_a_skip_on_the_case_page_is_refused(desk):
     assert response.status_code == 422
     assert MISSING["interview"] in unescape(response.get_data(as_text=True))
     assert status_of(case.id)[0] == "interview"
+
+
+def test_the_batches_page_counts_each_flights_cases_with_the_list(desk):
+    """One query for the flights and their case counts, however many flights there are."""
+
+    def page_queries() -> tuple[int, list[list[str]]]:
+        db.session.expunge_all()  # as a real request, with nothing loaded yet
+        with statements() as seen:
+            rows = table_rows(page(desk, "/resettlement/batches"))
+        return len(seen), rows
+
+    ready = [booked(desk.user, f"BHU-50000{i}").id for i in range(6)]
+    assert plan(desk, ready[:1]).status_code == 302
+    with_one, _ = page_queries()
+    assert plan(desk, ready[1:3]).status_code == 302
+    assert plan(desk, ready[3:]).status_code == 302
+    queries, rows = page_queries()
+
+    assert queries == with_one
+    assert sorted(row[3] for row in rows[1:]) == ["1", "2", "3"]
 
 
 def test_the_batches_page_plans_a_flight_from_travel_booked_cases(desk):
