@@ -5,7 +5,7 @@
 
 Steps: a fresh database (`flask casework init`, `flask casework demo --beneficiaries 2000
 --seed 1`), two more caseworkers and one more supervisor per office (so each office has two
-supervisors to decide each other's requests), an API token per person (`flask users token`);
+supervisors to decide each other's requests), API tokens (loadtest/tokens.py: one per simulated user);
 gunicorn as `make serve` runs it (gunicorn.conf.py, through bench/server.py) with the production config
 (CASEWORK_ENV=production, a random SECRET_KEY), bound to 127.0.0.1 only; Locust in headless
 mode for LOADTEST_SECONDS with LOADTEST_USERS simulated users (loadtest/locustfile.py); the
@@ -27,6 +27,7 @@ LOADTEST_DIR (where the run's files go; default a new folder under /tmp).
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import shutil
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -110,8 +112,14 @@ class Run:
             connection.execute(f'CREATE DATABASE "{name}"')
 
     def flask(self, *args: str, stdin: str | None = None) -> str:
-        result = subprocess.run(  # noqa: S603  (our own venv's flask, fixed arguments)
-            [str(BIN / "flask"), *args],
+        return self._run("flask", *args, stdin=stdin)
+
+    def python(self, *args: str) -> str:
+        return self._run("python", *args)
+
+    def _run(self, program: str, *args: str, stdin: str | None = None) -> str:
+        result = subprocess.run(  # noqa: S603  (our own venv's programs, fixed arguments)
+            [str(BIN / program), *args],
             cwd=PROJECT,
             env=self.env,
             input=stdin,
@@ -120,7 +128,7 @@ class Run:
             check=False,
         )
         if result.returncode != 0:
-            sys.exit(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+            sys.exit(f"{program} {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
     def prepare(self) -> None:
@@ -154,22 +162,21 @@ class Run:
                     [s for s in staff if s[0] in extra],
                 )
             )
-            tokens = list(
-                pool.map(lambda s: self.flask("users", "token", s[0], "--name", "load test"), staff)
-            )
+        # A token for each simulated user (loadtest/tokens.py), in turns: the users of a
+        # role take the next one, so each person's tokens are spread over their users.
+        people_per_role = Counter(role for _, role, _ in staff)
+        each = max(math.ceil(self.users / n) for n in people_per_role.values())
+        tokens = json.loads(self.python("-m", "loadtest.tokens", str(each), *(s[0] for s in staff)))
         actors = [
-            {
-                "username": name,
-                "role": role,
-                "office": office,
-                "token": out.strip().splitlines()[-1],
-            }
-            for (name, role, office), out in zip(staff, tokens, strict=True)
+            {"username": name, "role": role, "office": office, "token": tokens[name][turn]}
+            for turn in range(each)
+            for name, role, office in staff
         ]
         self.actors_file = self.dir / "actors.json"
         self.actors_file.touch(mode=0o600)
         self.actors_file.write_text(json.dumps(actors), encoding="utf-8")
-        log(f"{len(actors)} staff with API tokens: {', '.join(a['username'] for a in actors)}")
+        names = ", ".join(s[0] for s in staff)
+        log(f"{len(staff)} staff, {each} API tokens each: {names}")
 
     def _shown_url(self) -> str:
         if self.engine == "sqlite":
