@@ -358,12 +358,13 @@ def search(actor: User, filters: SearchFilters) -> tuple[list[Beneficiary], int]
     """Name (any order, spelling-tolerant), registration number or phone; with filters.
 
     One page, newest first, and how many match. A name search must read every match to
-    count them, so its matches are read once (a MATERIALIZED CTE: SQLite 3.35+, which
-    FTS5's trigrams, 3.34+, nearly ask already) and the page and total come from that
-    reading. Without it PostgreSQL may walk the primary key backwards to find the newest
-    without sorting, which a LIMIT rewards but a count over every match does not (370 ms
-    at a million people instead of 4). A list by district or sex alone counts through an
-    index and reads only the page's rows: cheaper than reading every person of a district.
+    count them, so its matches are read once, as a MATERIALIZED CTE, and the page and the
+    total come from that reading. Without MATERIALIZED, PostgreSQL may walk the primary
+    key backwards to find the newest without sorting, which a LIMIT rewards but a count
+    over every match does not (370 ms at a million people instead of 4). (SQLite has
+    MATERIALIZED from 3.35, one release after the trigram tokenizer the search needs.)
+    A list by district or sex alone counts through an index and reads only the page's
+    rows: cheaper than reading every person of a district.
     """
     matching = scope_beneficiaries(actor, select(Beneficiary.id)).where(*search_conditions(filters))
     by_name = bool((filters.q or "").strip())
