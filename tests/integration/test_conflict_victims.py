@@ -712,6 +712,7 @@ def test_another_caseworker_of_the_office_cannot_reach_the_case(people, story):
 
 def test_the_other_caseworker_sees_the_person_registered_but_not_the_story(people, story):
     url = f"/beneficiaries/{story.person_id}"
+    name = db.session.get(Beneficiary, story.person_id).family_name
     # The other caseworker (and an admin) see the person, without the two vulnerabilities.
     for who in (people.other, people.admin):
         html = who.page.get(url).get_data(as_text=True)
@@ -721,10 +722,11 @@ def test_the_other_caseworker_sees_the_person_registered_but_not_the_story(peopl
             assert label not in shown, (who.user.role, label)
         body = who.api.get(f"/api/v1/beneficiaries/{story.person_id}").get_json()
         assert body["vulnerabilities"] == ["disability"]
-        listed = who.api.get("/api/v1/beneficiaries").get_json()["items"]
-        assert [(i["id"], i["vulnerabilities"]) for i in listed] == [
-            (story.person_id, ["disability"])
-        ]
+        for query in ({}, {"q": name}):  # a list, and a name search (another query)
+            listed = who.api.get("/api/v1/beneficiaries", query_string=query).get_json()["items"]
+            assert [(i["id"], i["vulnerabilities"]) for i in listed] == [
+                (story.person_id, ["disability"])
+            ]
     other_profile = people.other.page.get(url).get_data(as_text=True)
     assert "No cases you can see." in text(element(other_profile, "cases"))
     assert reload(story.case_id).case_number not in other_profile
@@ -735,8 +737,9 @@ def test_the_other_caseworker_sees_the_person_registered_but_not_the_story(peopl
             assert label in shown
         body = who.api.get(f"/api/v1/beneficiaries/{story.person_id}").get_json()
         assert set(body["vulnerabilities"]) == {"disability", *HIDDEN_VULNERABILITIES}
-        listed = who.api.get("/api/v1/beneficiaries").get_json()["items"]
-        assert set(listed[0]["vulnerabilities"]) == {"disability", *HIDDEN_VULNERABILITIES}
+        for query in ({}, {"q": name}):
+            listed = who.api.get("/api/v1/beneficiaries", query_string=query).get_json()["items"]
+            assert set(listed[0]["vulnerabilities"]) == {"disability", *HIDDEN_VULNERABILITIES}
 
 
 def test_the_other_caseworker_editing_the_profile_page_keeps_the_hidden_vulnerabilities(
