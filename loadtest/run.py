@@ -5,8 +5,8 @@
 
 Steps: a fresh database (`flask casework init`, `flask casework demo --beneficiaries 2000
 --seed 1`), two more caseworkers and one more supervisor per office (so each office has two
-supervisors to decide each other's requests), API tokens (loadtest/tokens.py: one per simulated user);
-gunicorn as `make serve` runs it (gunicorn.conf.py, through bench/server.py) with the production config
+supervisors to decide each other's requests), an API token per simulated user
+(loadtest/tokens.py); gunicorn as `make serve` runs it (gunicorn.conf.py, through bench/server.py) with the production config
 (CASEWORK_ENV=production, a random SECRET_KEY), bound to 127.0.0.1 only; Locust in headless
 mode for LOADTEST_SECONDS with LOADTEST_USERS simulated users (loadtest/locustfile.py); the
 server stopped; then the check (loadtest/verify.py) and `flask audit verify`.

@@ -386,6 +386,8 @@ def search(actor: User, filters: SearchFilters) -> tuple[list[Beneficiary], int]
     _mark_vulnerabilities(items, hidden={row[0].id for row in rows if row[1]})
     if by_name and rows:
         return items, rows[0][2]
+    if by_name and filters.page == 1:
+        return items, 0  # nobody matches (a search typed as it is being typed, often)
     # A list without a name, or a page past the last match: count through the index.
     return items, db.session.scalar(select(func.count()).select_from(matching.subquery())) or 0
 

@@ -186,6 +186,8 @@ def test_a_name_search_pages_and_counts_only_what_matches_in_the_callers_office(
     assert [(p["total"], len(p["items"])) for p in pages] == [(3, 2), (3, 1), (3, 0)]
     listed = [i["id"] for p in pages for i in p["items"]]
     assert listed == sorted(found, reverse=True)  # newest first, each once
+    nobody = api.get(URL, query_string={"q": "tamangx"}).get_json()
+    assert (nobody["total"], nobody["items"]) == (0, [])
 
 
 def test_list_items_carry_the_contract_fields(api_as):
