@@ -22,3 +22,13 @@ def statements():
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
+
+
+def queries_of(client, url: str, **kwargs) -> tuple[list[str], object]:
+    """The statements one GET of `url` sends, and its response, as a real request would:
+    the test's session forgets what it holds first, so nothing comes from its identity
+    map that a request of its own would have to load."""
+    db.session.expunge_all()
+    with statements() as seen:
+        response = client.get(url, **kwargs)
+    return seen, response

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from casework.extensions import db
 from casework.models import AuditEvent, Beneficiary
 from tests.factories import BeneficiaryFactory
+from tests.queries import queries_of
 
 URL = "/api/v1/beneficiaries"
 MATCHES = "/api/v1/beneficiaries/matches"
@@ -188,6 +189,21 @@ def test_a_name_search_pages_and_counts_only_what_matches_in_the_callers_office(
     assert listed == sorted(found, reverse=True)  # newest first, each once
     nobody = api.get(URL, query_string={"q": "tamangx"}).get_json()
     assert (nobody["total"], nobody["items"]) == (0, [])
+
+
+@pytest.mark.parametrize("q", ["tamang", "nobodyx"])
+def test_a_name_search_reads_the_people_once_whether_it_finds_them_or_not(api_as, q):
+    """The page, its total and who may know each person's story: one query, not three."""
+    api = api_as("caseworker", "KTM")
+    for given in ("Asha", "Bina"):
+        beneficiary(given_name=given, family_name="Tamang")
+    api.get(URL, query_string={"q": q})  # the token's last use is recorded by the first call
+
+    seen, response = queries_of(api, URL, query_string={"q": q})
+
+    assert response.status_code == 200
+    assert response.get_json()["total"] == (2 if q == "tamang" else 0)
+    assert len([s for s in seen if "FROM beneficiaries" in s]) == 1, seen
 
 
 def test_list_items_carry_the_contract_fields(api_as):

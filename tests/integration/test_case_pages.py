@@ -31,10 +31,12 @@ from casework.models import (
     MonitoringVisit,
     PlanItem,
     Setting,
+    User,
 )
 from casework.services import approvals, cases, reintegration
 from tests import factories
 from tests.pages import filled, form_at, form_with, forms_of
+from tests.queries import queries_of
 
 TODAY = date.today()
 KIND = "return_reintegration"
@@ -1043,6 +1045,26 @@ def test_my_work_lists_the_oldest_overdue_follow_ups_and_counts_them_all(login_a
     assert f'Overdue follow-ups <span class="text-muted">{overdue}</span>' in html
     assert f"The oldest {FOLLOW_UPS_LISTED} are listed." in html
     assert re.findall(r"· (Today|Soon)</li>", element(html, "due-soon")) == ["Today", "Soon"]
+
+
+def test_my_work_costs_the_same_queries_for_one_status_or_several(login_as):
+    """Each kind of list is one query, not one per status."""
+    worker = login_as("caseworker")
+    user_id = worker.user.id
+    make_case(worker.user, status="plan_pending")  # waiting on a supervisor, in both states
+    worker.get("/work/")
+    with_one, _ = queries_of(worker, "/work/")
+    user = db.session.get(User, user_id)  # the test's session forgot it
+    for status in ("registered", "registered", "plan_pending"):
+        make_case(user, status=status)
+
+    with_two, response = queries_of(worker, "/work/")
+
+    assert set(open_cases_by_status(response.get_data(as_text=True))) == {
+        "Registered 2",
+        "Plan awaiting approval 2",
+    }
+    assert len(with_two) == len(with_one), sorted(set(with_two) - set(with_one))
 
 
 def test_my_work_shows_a_caseworkers_cases_follow_ups_and_waiting_items(office):

@@ -9,7 +9,7 @@ from casework.extensions import db
 from casework.models import Approval, FollowUp
 from tests.factories import BeneficiaryFactory, UserFactory, conflict_case, person, return_case
 from tests.pages import table_rows
-from tests.queries import statements
+from tests.queries import queries_of
 
 
 def chart(html: str, key: str) -> dict[str, str]:
@@ -64,9 +64,8 @@ def test_the_follow_ups_listed_cost_no_query_each(login_as):
 
     def home_page_queries() -> int:
         worker.get("/")
-        db.session.expunge_all()  # as a real request, with nothing loaded yet
-        with statements() as seen:
-            assert worker.get("/").status_code == 200
+        seen, response = queries_of(worker, "/")
+        assert response.status_code == 200
         return len(seen)
 
     def add_due_case() -> None:

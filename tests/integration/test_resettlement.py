@@ -37,7 +37,7 @@ from casework.services import cases
 from casework.services import resettlement as service
 from tests.factories import BeneficiaryFactory, HouseholdFactory
 from tests.pages import filled, form_at, form_with, table_rows
-from tests.queries import statements
+from tests.queries import queries_of
 
 TODAY = date.today()
 KIND = "resettlement"
@@ -1123,10 +1123,9 @@ def test_the_batches_page_counts_each_flights_cases_with_the_list(desk):
     """One query for the flights and their case counts, however many flights there are."""
 
     def page_queries() -> tuple[int, list[list[str]]]:
-        db.session.expunge_all()  # as a real request, with nothing loaded yet
-        with statements() as seen:
-            rows = table_rows(page(desk, "/resettlement/batches"))
-        return len(seen), rows
+        seen, response = queries_of(desk, "/resettlement/batches")
+        assert response.status_code == 200
+        return len(seen), table_rows(response.get_data(as_text=True))
 
     ready = [booked(desk.user, f"BHU-50000{i}").id for i in range(6)]
     assert plan(desk, ready[:1]).status_code == 302
